@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SchoolConfig(AppConfig):
+    """The project package as an app, so that its migrations (cache table, Registrar group) run."""
+
+    name = "school"
+    verbose_name = "School"

@@ -1,0 +1,46 @@
+"""`migrate` is the only schema tool: it makes every table, and every migration reverses."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+def table_names():
+    return set(connection.introspection.table_names())
+
+
+def test_migrate_makes_the_app_tables_and_the_cache_table():
+    assert {"courses_course", "students_student", "school_cache"} <= table_names()
+
+
+def test_the_database_cache_works_without_createcachetable():
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    cache.set("probe", 42)
+    assert cache.get("probe") == 42
+
+
+def test_registrar_group_holds_every_write_permission_of_the_school_apps():
+    group = Group.objects.get(name="Registrar")
+    expected = set(
+        Permission.objects.filter(content_type__app_label__in=["courses", "students"])
+        .exclude(codename__startswith="view_")
+        .values_list("codename", flat=True)
+    )
+    assert expected >= {"add_course", "change_course", "delete_course", "add_student", "change_student"}
+    assert set(group.permissions.values_list("codename", flat=True)) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_migration_reverses_and_reapplies():
+    for app in ("school", "students", "courses"):
+        call_command("migrate", app, "zero", verbosity=0)
+    assert not {"courses_course", "students_student", "school_cache"} & table_names()
+    assert not Group.objects.filter(name="Registrar").exists()
+    call_command("migrate", verbosity=0)
+    assert {"courses_course", "students_student", "school_cache"} <= table_names()
+    assert Group.objects.get(name="Registrar").permissions.count() == 6

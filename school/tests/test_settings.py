@@ -1,0 +1,153 @@
+"""Settings come from the environment exactly as the README's configuration table says.
+
+Each case imports the settings in a fresh interpreter with a controlled environment.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+SECRET = "s" * 20 + "-configured-secret-key-for-tests-0123456789"
+
+READ_SETTINGS = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "SECRET_KEY": settings.SECRET_KEY,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "ENGINE": db["ENGINE"],
+    "NAME": str(db["NAME"]),
+    "HOST": db.get("HOST", ""),
+    "CONN_MAX_AGE": db["CONN_MAX_AGE"],
+    "CONN_HEALTH_CHECKS": db["CONN_HEALTH_CHECKS"],
+    "CACHE": settings.CACHES["default"]["BACKEND"],
+    "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
+    "TIME_ZONE": settings.TIME_ZONE,
+}))
+"""
+
+
+def clean_env(**overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env.update(overrides)
+    return env
+
+
+def run_python(code, **env):
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=clean_env(**env), capture_output=True, text=True, timeout=60
+    )
+
+
+def read_settings(**env):
+    result = run_python(
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'school.settings')\n" + READ_SETTINGS, **env
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_no_settings_module_needed_and_production_defaults():
+    values = read_settings(DJANGO_SECRET_KEY=SECRET)
+    assert values["DEBUG"] is False
+    assert values["SECRET_KEY"] == SECRET
+    assert values["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1"]
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["TIME_ZONE"] == "UTC"
+
+
+def test_sqlite_file_in_the_project_folder_by_default():
+    values = read_settings(DJANGO_SECRET_KEY=SECRET)
+    assert values["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["NAME"] == str(PROJECT / "db.sqlite3")
+
+
+def test_postgresql_from_database_url_with_persistent_checked_connections():
+    values = read_settings(DJANGO_SECRET_KEY=SECRET, DATABASE_URL="postgres://someone@db.internal:5433/school")
+    assert values["ENGINE"] == "django.db.backends.postgresql"
+    assert values["NAME"] == "school"
+    assert values["HOST"] == "db.internal"
+    assert values["CONN_MAX_AGE"] > 0
+    assert values["CONN_HEALTH_CHECKS"] is True
+
+
+def test_cache_is_the_database_unless_redis_url_is_set():
+    assert read_settings(DJANGO_SECRET_KEY=SECRET)["CACHE"] == "django.core.cache.backends.db.DatabaseCache"
+    with_redis = read_settings(DJANGO_SECRET_KEY=SECRET, REDIS_URL="redis://127.0.0.1:6379/0")
+    assert with_redis["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_allowed_hosts_from_a_comma_separated_list():
+    values = read_settings(DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="api.example.edu, www.example.edu,")
+    assert values["ALLOWED_HOSTS"] == ["api.example.edu", "www.example.edu"]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("true", True), ("0", False), ("false", False)])
+def test_booleans_accept_digits_and_words(raw, expected):
+    values = read_settings(DJANGO_SECRET_KEY=SECRET, DJANGO_DEBUG=raw, DJANGO_SECURE_SSL_REDIRECT=raw)
+    assert values["DEBUG"] is expected
+    assert values["SECURE_SSL_REDIRECT"] is expected
+
+
+def test_debug_on_gives_a_development_key_and_no_ssl_redirect():
+    values = read_settings(DJANGO_DEBUG="1")
+    assert values["SECRET_KEY"]
+    assert values["SECURE_SSL_REDIRECT"] is False
+
+
+def test_a_malformed_boolean_is_refused_by_name():
+    result = run_python(
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'school.settings'\n" + READ_SETTINGS,
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_DEBUG="maybe",
+    )
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG" in result.stderr
+
+
+def test_manage_py_refuses_to_start_without_a_secret_key_naming_it():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_custom_commands_refuse_too():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--students", "1"],
+        cwd=PROJECT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("module", ["school.wsgi", "school.asgi"])
+def test_the_server_entry_points_refuse_to_start_without_a_secret_key(module):
+    result = run_python(f"import {module}")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("module", ["school.wsgi", "school.asgi"])
+def test_the_server_entry_points_start_with_a_secret_key(module):
+    result = run_python(f"import {module}; print({module}.application.__class__.__name__)", DJANGO_SECRET_KEY=SECRET)
+    assert result.returncode == 0, result.stderr
+    assert "Handler" in result.stdout

@@ -1,0 +1,58 @@
+"""seed_demo fills the database in bulk, shows progress, and never duplicates on a rerun."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from courses.models import Course
+from students.models import Student
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**sizes):
+    out = StringIO()
+    call_command("seed_demo", stdout=out, **sizes)
+    return out.getvalue()
+
+
+def test_seeds_the_requested_numbers_with_valid_normalised_rows():
+    output = seed(students=25, courses=7)
+    assert Student.objects.count() == 25
+    assert Course.objects.count() == 7
+    for course in Course.objects.all():
+        course.full_clean()
+        assert course.code == course.code.upper()
+    for student in Student.objects.all():
+        student.full_clean()
+        assert student.email == student.email.lower()
+    assert "students: 25 / 25" in output
+
+
+def test_shows_progress_batch_by_batch():
+    output = seed(students=25, courses=1, batch_size=10)
+    assert "students: 10 / 25" in output
+    assert "students: 20 / 25" in output
+    assert "students: 25 / 25" in output
+
+
+def test_a_rerun_adds_only_what_is_missing():
+    seed(students=10, courses=3)
+    output = seed(students=15, courses=3)
+    assert Student.objects.count() == 15
+    assert Course.objects.count() == 3
+    assert "students: 5 new" in output
+    assert "courses: 0 new" in output
+
+
+def test_bulk_inserts_cost_a_few_queries_not_one_per_row(django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        seed(students=300, courses=40, batch_size=1000)
+    assert Student.objects.count() == 300
+
+
+@pytest.mark.parametrize("option", ["students", "courses"])
+def test_negative_sizes_are_refused(option):
+    with pytest.raises(CommandError):
+        seed(**{option: -1})
