@@ -32,7 +32,10 @@ def test_student_changelist_lists_and_searches(admin_client_logged_in):
 def test_change_forms_show_timestamps_read_only(admin_client_logged_in):
     course = CourseFactory()
     student = StudentFactory()
-    for url in (f"/admin/courses/course/{course.pk}/change/", f"/admin/students/student/{student.pk}/change/"):
+    for url in (
+        f"/admin/courses/course/{course.pk}/change/",
+        f"/admin/students/student/{student.pk}/change/",
+    ):
         response = admin_client_logged_in.get(url)
         assert response.status_code == 200
         content = response.content.decode()

@@ -47,7 +47,12 @@ def deployed(tmp_path, django_db_setup):
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'deploy.sqlite3'}"
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=PROJECT, env=env, check=True, capture_output=True, timeout=300
+            [sys.executable, "manage.py", *command],
+            cwd=PROJECT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
         )
     port = free_port()
     server = subprocess.Popen(

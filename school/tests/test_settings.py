@@ -42,13 +42,19 @@ def clean_env(**overrides):
 
 def run_python(code, **env):
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT, env=clean_env(**env), capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def read_settings(**env):
     result = run_python(
-        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'school.settings')\n" + READ_SETTINGS, **env
+        "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'school.settings')\n" + READ_SETTINGS,
+        **env,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -70,7 +76,9 @@ def test_sqlite_file_in_the_project_folder_by_default():
 
 
 def test_postgresql_from_database_url_with_persistent_checked_connections():
-    values = read_settings(DJANGO_SECRET_KEY=SECRET, DATABASE_URL="postgres://someone@db.internal:5433/school")
+    values = read_settings(
+        DJANGO_SECRET_KEY=SECRET, DATABASE_URL="postgres://someone@db.internal:5433/school"
+    )
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["NAME"] == "school"
     assert values["HOST"] == "db.internal"
@@ -148,6 +156,8 @@ def test_the_server_entry_points_refuse_to_start_without_a_secret_key(module):
 
 @pytest.mark.parametrize("module", ["school.wsgi", "school.asgi"])
 def test_the_server_entry_points_start_with_a_secret_key(module):
-    result = run_python(f"import {module}; print({module}.application.__class__.__name__)", DJANGO_SECRET_KEY=SECRET)
+    result = run_python(
+        f"import {module}; print({module}.application.__class__.__name__)", DJANGO_SECRET_KEY=SECRET
+    )
     assert result.returncode == 0, result.stderr
     assert "Handler" in result.stdout
