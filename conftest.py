@@ -1,8 +1,14 @@
 """Fixtures shared by every app's tests."""
 
+import itertools
+
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+_usernames = itertools.count(1)
 
 
 def pytest_configure(config):
@@ -14,16 +20,65 @@ def pytest_configure(config):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.STATIC_ROOT = None
+    # Users are made in nearly every test; a slow password hash buys nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
 def api_client():
+    """An anonymous API client."""
     return APIClient()
 
 
 @pytest.fixture
-def superuser(django_user_model):
-    return django_user_model.objects.create_superuser("root-user", "root@example.edu", "pw-root-user")
+def make_user(django_user_model):
+    """make_user("courses.add_course", ..., superuser=False, group=None) -> a user with those rights."""
+
+    def make(*permissions, superuser=False, group=None):
+        username = f"user{next(_usernames)}"
+        if superuser:
+            user = django_user_model.objects.create_superuser(username, f"{username}@example.edu", "pw")
+        else:
+            user = django_user_model.objects.create_user(username, f"{username}@example.edu", "pw")
+        for dotted in permissions:
+            app_label, codename = dotted.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> an API client sending that user's token."""
+
+    def make(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def reader(make_user, client_for):
+    """A signed-in user with no model permissions."""
+    return client_for(make_user())
+
+
+@pytest.fixture
+def registrar(make_user, client_for):
+    """A member of the Registrar group."""
+    return client_for(make_user(group="Registrar"))
+
+
+@pytest.fixture
+def superuser(make_user):
+    return make_user(superuser=True)
 
 
 @pytest.fixture

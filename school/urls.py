@@ -1,7 +1,7 @@
 """Root URLs: the admin, the health probes and the versioned API."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from school.health import healthz, readyz
 
@@ -9,4 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("api/v1/", include("school.api_urls")),
 ]
+
+handler404 = "school.exceptions.handler404"
+handler500 = "school.exceptions.handler500"

@@ -1,0 +1,19 @@
+from rest_framework import serializers
+
+from courses.models import Course, normalize_code
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Course
+        fields = ["id", "code", "title", "description", "credits", "capacity", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_code(self, value):
+        code = normalize_code(value)
+        others = Course.objects.filter(code__iexact=code)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A course with this code already exists.", code="unique")
+        return code

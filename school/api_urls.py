@@ -1,0 +1,21 @@
+"""Every path of the API, version 1, in one place."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from courses.api.views import CourseViewSet
+from school.auth import ObtainTokenView
+from students.api.views import StudentViewSet
+
+router = DefaultRouter()
+router.register("courses", CourseViewSet, basename="course")
+router.register("students", StudentViewSet, basename="student")
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]

@@ -1,0 +1,27 @@
+"""Query-parameter filtering shared by the list endpoints."""
+
+import django_filters
+from django.db.models import Q
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """`?ordering=` that always ends with the id, so equal values never shuffle across pages."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value:
+            qs = qs.order_by(*qs.query.order_by, "pk")
+        return qs
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """`?search=`: a case-insensitive substring match over the subclass's `search_fields`."""
+
+    search_fields = ()
+    search = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
+
+    def filter_search(self, queryset, name, value):
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)

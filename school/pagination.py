@@ -1,0 +1,38 @@
+"""Page-number pagination with the contract's defaults and strict parameter checks."""
+
+from django.core.paginator import InvalidPage
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def positive_int_param(request, name):
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+        raise ValidationError({name: [f"{name} must be a positive whole number."]}, code="invalid")
+    return int(raw)
+
+
+class PagePagination(PageNumberPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        requested = positive_int_param(request, self.page_size_query_param)
+        return self.page_size if requested is None else min(requested, self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A malformed page number is the client's input error (400); a page past the end is 404.
+        page_number = positive_int_param(request, self.page_query_param) or 1
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage:
+            raise NotFound(f"Page {page_number} is past the last page ({paginator.num_pages}).") from None
+        return list(self.page)

@@ -1,0 +1,77 @@
+"""OpenAPI generation: every operation documents the problem responses it can really give."""
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, DjangoModelPermissions
+
+from school.exceptions import PROBLEM_CONTENT_TYPE
+
+
+class ProblemErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="The offending field; null for the body.")
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details; `code` is the stable, machine-readable reason."""
+
+    type = serializers.CharField(help_text="A URI reference naming the problem type, one per code.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = ProblemErrorSerializer(many=True, required=False, help_text="validation_error only.")
+    invalid_course_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="unknown_course only."
+    )
+    full_course_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="course_full only."
+    )
+
+
+DESCRIPTIONS = {
+    "400": "validation_error (bad body or query parameters, named in `errors`) or parse_error (malformed JSON)",
+    "401": "not_authenticated: no valid token or session",
+    "403": "permission_denied: the user lacks the model permission for this action",
+    "404": "not_found",
+    "406": "not_acceptable: the Accept header asks for a type this endpoint cannot give",
+    "409": "conflict: the write collided with another one; retrying may succeed",
+    "413": "request_too_large: the body is over 2.5 MB",
+    "415": "unsupported_media_type: send application/json",
+    "429": "throttled: wait for the seconds in Retry-After",
+}
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+WRITE_METHODS = BODY_METHODS | {"DELETE"}
+
+
+class ProblemAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        problem = self.resolve_serializer(ProblemSerializer, "response").ref
+        for status in self._problem_statuses():
+            entry = responses.setdefault(status, {"description": ""})
+            entry.setdefault("content", {}).setdefault(PROBLEM_CONTENT_TYPE, {"schema": problem})
+            if not entry.get("description"):
+                entry["description"] = DESCRIPTIONS[status]
+        return dict(sorted(responses.items()))
+
+    def _problem_statuses(self):
+        permissions = self.view.get_permissions()
+        statuses = {"406", "429"}
+        if not all(isinstance(p, AllowAny) for p in permissions):
+            statuses.add("401")
+        if self.method in WRITE_METHODS and any(isinstance(p, DjangoModelPermissions) for p in permissions):
+            statuses.add("403")
+        if self.method in BODY_METHODS:
+            statuses |= {"400", "413", "415"}
+        if self.method in BODY_METHODS and getattr(self.view, "queryset", None) is not None:
+            # A unique value (course code, student email) taken by a concurrent write.
+            statuses.add("409")
+        if self._is_list_view() or "(?P<" in self.path_regex:
+            statuses.add("404")
+        if self._is_list_view():
+            statuses.add("400")
+        return statuses
