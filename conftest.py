@@ -5,6 +5,7 @@ import itertools
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -22,6 +23,13 @@ def pytest_configure(config):
     settings.STATIC_ROOT = None
     # Users are made in nearly every test; a slow password hash buys nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redis_cache():
+    """With REDIS_URL set, throttle counts would outlive a test; the database cache rolls back."""
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        cache.clear()
 
 
 @pytest.fixture

@@ -1,42 +1,22 @@
-"""RFC 9457 problem details: the one place that turns any API error into a response body.
+"""The one exception handler: any error under /api/ becomes an RFC 9457 problem response.
 
-Domain code raises a `Problem` subclass carrying its `code` and extra members; DRF's own
-exceptions and Django's 404/permission errors are mapped to the contract's codes here.
+`Problem` subclasses (domain errors) carry their own code; DRF's exceptions and Django's
+404/permission errors are mapped to the contract's codes here.
 """
 
-import json
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.views import defaults
 from rest_framework import exceptions as drf
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from school.problems import Conflict, Problem, problem_response
+
 logger = logging.getLogger("school.api")
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_PREFIX = "urn:school:problem:"
-
-TITLES = {
-    "validation_error": "Invalid input",
-    "parse_error": "Malformed request body",
-    "unknown_course": "Unknown course",
-    "not_authenticated": "Authentication required",
-    "permission_denied": "Permission denied",
-    "not_found": "Not found",
-    "method_not_allowed": "Method not allowed",
-    "not_acceptable": "Not acceptable",
-    "course_full": "Course full",
-    "course_has_enrollments": "Course has enrollments",
-    "conflict": "Conflict",
-    "request_too_large": "Request body too large",
-    "unsupported_media_type": "Unsupported media type",
-    "throttled": "Too many requests",
-    "server_error": "Server error",
-}
 
 # DRF exception class -> contract code. Subclasses match through isinstance, in this order.
 DRF_CODES = [
@@ -51,47 +31,6 @@ DRF_CODES = [
     (drf.UnsupportedMediaType, "unsupported_media_type"),
     (drf.Throttled, "throttled"),
 ]
-
-
-class Problem(Exception):
-    """A domain error with its HTTP status, stable code and extra problem members."""
-
-    status = 400
-    code = "validation_error"
-    detail = "The request could not be processed."
-
-    def __init__(self, detail=None, **members):
-        self.detail = detail or self.detail
-        self.members = members
-        super().__init__(self.detail)
-
-
-class Conflict(Problem):
-    status = 409
-    code = "conflict"
-    detail = "The write collided with another one; retrying may succeed."
-
-
-def problem_body(status, code, detail, **members):
-    return {
-        "type": PROBLEM_TYPE_PREFIX + code,
-        "title": TITLES.get(code, code.replace("_", " ").capitalize()),
-        "status": status,
-        "detail": detail,
-        "code": code,
-        **members,
-    }
-
-
-def problem_response(status, code, detail, headers=None, **members):
-    response = HttpResponse(
-        json.dumps(problem_body(status, code, detail, **members)),
-        status=status,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 def flatten_errors(detail, field=None):

@@ -4,7 +4,7 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, DjangoModelPermissions
 
-from school.exceptions import PROBLEM_CONTENT_TYPE
+from school.problems import PROBLEM_CONTENT_TYPE
 
 
 class ProblemErrorSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ no DJANGO_SETTINGS_MODULE is needed.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -134,6 +135,8 @@ else:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             # Created by the migration school/migrations/0001_cache_table.py.
             "LOCATION": "school_cache",
+            # Culling deletes live rows past this size, and with them throttle counts.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
 
@@ -195,7 +198,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["school.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -205,8 +208,19 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "school.schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "school.exceptions.exception_handler",
+    # X-Forwarded-For is trusted only as far as DJANGO_NUM_PROXIES says; 0 means REMOTE_ADDR.
+    "NUM_PROXIES": NUM_PROXIES or 0,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+USER_THROTTLE_RATE = os.environ.get("DJANGO_USER_THROTTLE_RATE", "").strip()
+if USER_THROTTLE_RATE:
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", USER_THROTTLE_RATE):
+        raise ImproperlyConfigured(
+            f"DJANGO_USER_THROTTLE_RATE must look like 1000/min (per s, min, hour or day), not {USER_THROTTLE_RATE!r}."
+        )
+    REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["rest_framework.throttling.UserRateThrottle"]
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"user": USER_THROTTLE_RATE}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "school API",

@@ -1,6 +1,6 @@
 """Assertions about RFC 9457 problem responses, shared by the API tests."""
 
-from school.exceptions import PROBLEM_CONTENT_TYPE
+from school.problems import PROBLEM_CONTENT_TYPE
 
 
 def assert_problem(response, status, code):

@@ -1,5 +1,6 @@
 """An operator's deployment: migrate, collectstatic, then gunicorn with debug off serves the service."""
 
+import json
 import os
 import socket
 import subprocess
@@ -8,12 +9,16 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def free_port():
@@ -22,20 +27,45 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def get(url):
-    request = urllib.request.Request(url, headers={"Host": "localhost"})
+def request(url, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Host": "localhost", "Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    req = urllib.request.Request(url, data=data, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, response.read().decode(), response.headers
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        return error.code, error.read().decode(), error.headers
+
+
+SECRET_ENV = {"DJANGO_SECRET_KEY": "deploy-test-secret-key-" + "x9" * 20}
+
+
+@pytest.fixture(scope="session")
+def collected_static():
+    """collectstatic once per run: it needs no database and takes seconds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=PROJECT,
+        env={**env, **SECRET_ENV},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
-def deployed(tmp_path, django_db_setup):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_URL"))}
+def deployment(tmp_path, collected_static):
+    """Prepares the database as an operator would (static files: `collected_static`).
+
+    Yields `start(workers, **env)` -> base URL of a new gunicorn, and `manage(*args)` -> output.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
-        DJANGO_SECRET_KEY="deploy-test-secret-key-" + "x9" * 20,
+        **SECRET_ENV,
         # Plain HTTP in the test: there is no TLS proxy in front of this gunicorn.
         DJANGO_SECURE_SSL_REDIRECT="0",
     )
@@ -45,45 +75,83 @@ def deployed(tmp_path, django_db_setup):
         env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'deploy.sqlite3'}"
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        subprocess.run(
+
+    def manage(*command):
+        return subprocess.run(
             [sys.executable, "manage.py", *command],
             cwd=PROJECT,
             env=env,
             check=True,
             capture_output=True,
+            text=True,
             timeout=300,
+        ).stdout
+
+    manage("migrate", "--noinput")
+    servers = []
+
+    def start(workers=2, **extra_env):
+        port = free_port()
+        server = subprocess.Popen(
+            [BIN / "gunicorn", "school.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
+            cwd=PROJECT,
+            env={**env, **extra_env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-    port = free_port()
-    server = subprocess.Popen(
-        [BIN / "gunicorn", "school.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
+        servers.append(server)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
             try:
-                get(base + "/healthz")
-                break
+                request(base + "/healthz")
+                return base
             except OSError:
                 time.sleep(0.1)
-        yield base
+        raise RuntimeError("gunicorn did not start")
+
+    try:
+        yield SimpleNamespace(start=start, manage=manage)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+        # Throttle counts written by the servers were committed; later tests must not see them.
+        cache.clear()
 
 
-@pytest.mark.django_db
-def test_gunicorn_serves_probes_admin_and_hashed_static_files(deployed):
-    assert get(deployed + "/healthz") == (200, '{"status": "ok"}')
-    assert get(deployed + "/readyz")[0] == 200
-    status, page = get(deployed + "/admin/login/")
+def test_gunicorn_serves_probes_admin_and_hashed_static_files(deployment):
+    base = deployment.start()
+    assert request(base + "/healthz")[:2] == (200, '{"status": "ok"}')
+    assert request(base + "/readyz")[0] == 200
+    status, page, _ = request(base + "/admin/login/")
     assert status == 200
     # The manifest storage names static files by content hash; whitenoise serves them.
     css = page.split('href="/static/admin/css/base.')[1].split('"')[0]
     assert len(css.split(".")) == 2
-    assert get(f"{deployed}/static/admin/css/base.{css}")[0] == 200
-    assert get(deployed + "/no-such-page")[0] == 404
+    assert request(f"{base}/static/admin/css/base.{css}")[0] == 200
+    assert request(base + "/no-such-page")[0] == 404
+    status, _, headers = request(base + "/api/v1/courses/")
+    assert status == 401
+    assert headers["Content-Type"] == "application/problem+json"
+
+
+def test_the_sign_in_count_is_shared_by_separate_server_processes(deployment):
+    first, second = deployment.start(workers=1), deployment.start(workers=1)
+    wrong = {"username": "nobody", "password": "wrong"}
+    for base in [first] * 5 + [second] * 5:
+        assert request(base + "/api/v1/auth/token/", wrong)[0] == 400
+    # Each process has seen only five attempts; only a shared count refuses the eleventh.
+    status, body, headers = request(first + "/api/v1/auth/token/", wrong)
+    assert status == 429
+    assert json.loads(body)["code"] == "throttled"
+    assert 1 <= int(headers["Retry-After"]) <= 60
+
+
+def test_a_user_throttle_applies_when_configured(deployment):
+    base = deployment.start(workers=1, DJANGO_USER_THROTTLE_RATE="3/min")
+    deployment.manage(
+        "shell", "-c", "from django.contrib.auth.models import User; User.objects.create_user('busy')"
+    )
+    token = deployment.manage("drf_create_token", "busy").split()[2]
+    statuses = [request(base + "/api/v1/courses/", token=token)[0] for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]

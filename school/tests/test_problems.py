@@ -80,3 +80,20 @@ def test_validation_problem_lists_every_error_with_field_code_and_detail(registr
         ("credits", "max_value"),
     }
     assert body["detail"].endswith("more problems)")
+
+
+def test_a_body_over_the_upload_limit_is_413(registrar):
+    body = json.dumps({"code": "BIG1", "title": "x" * (2_621_440 + 10)})
+    response = registrar.generic("POST", COURSES, body, content_type="application/json")
+    assert_problem(response, 413, "request_too_large")
+
+
+def test_deeply_nested_json_is_parse_error(registrar):
+    body = "[" * 100_000 + "]" * 100_000
+    assert_problem(registrar.generic("POST", COURSES, body, content_type="application/json"), 400, "parse_error")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_standard_json_constants_are_parse_error(registrar, constant):
+    body = f'{{"code": "N1", "title": "T", "credits": {constant}}}'
+    assert_problem(registrar.generic("POST", COURSES, body, content_type="application/json"), 400, "parse_error")

@@ -30,6 +30,8 @@ print(json.dumps({
     "CACHE": settings.CACHES["default"]["BACKEND"],
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "TIME_ZONE": settings.TIME_ZONE,
+    "THROTTLES": settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES"),
+    "NUM_PROXIES": settings.REST_FRAMEWORK["NUM_PROXIES"],
 }))
 """
 
@@ -161,3 +163,30 @@ def test_the_server_entry_points_start_with_a_secret_key(module):
     )
     assert result.returncode == 0, result.stderr
     assert "Handler" in result.stdout
+
+
+def test_no_user_throttle_and_no_trusted_proxies_by_default():
+    values = read_settings(DJANGO_SECRET_KEY=SECRET)
+    assert values["THROTTLES"] is None
+    assert values["NUM_PROXIES"] == 0
+
+
+def test_user_throttle_rate_and_proxies_from_the_environment():
+    values = read_settings(
+        DJANGO_SECRET_KEY=SECRET, DJANGO_USER_THROTTLE_RATE="1000/min", DJANGO_NUM_PROXIES="2"
+    )
+    assert values["THROTTLES"] == {"user": "1000/min"}
+    assert values["NUM_PROXIES"] == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("DJANGO_USER_THROTTLE_RATE", "lots"), ("DJANGO_NUM_PROXIES", "two")]
+)
+def test_malformed_values_are_refused_by_name(name, value):
+    result = run_python(
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'school.settings'\n" + READ_SETTINGS,
+        DJANGO_SECRET_KEY=SECRET,
+        **{name: value},
+    )
+    assert result.returncode != 0
+    assert name in result.stderr
