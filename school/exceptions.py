@@ -105,6 +105,21 @@ def handler404(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+def handler400(request, exception=None):
+    """Requests Django refuses before any view runs (a bad Host header, say)."""
+    if is_api_path(request):
+        detail = "The request is malformed."
+        errors = [{"field": None, "code": "bad_request", "detail": detail}]
+        return problem_response(400, "validation_error", detail, errors=errors)
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if is_api_path(request):
+        return problem_response(403, "permission_denied", "You do not have permission to do this.")
+    return defaults.permission_denied(request, exception)
+
+
 def handler500(request):
     if is_api_path(request):
         return server_error_response()

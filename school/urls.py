@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/v1/", include("school.api_urls")),
 ]
 
+handler400 = "school.exceptions.handler400"
+handler403 = "school.exceptions.handler403"
 handler404 = "school.exceptions.handler404"
 handler500 = "school.exceptions.handler500"

@@ -7,6 +7,7 @@ import pytest
 from django.db import IntegrityError
 
 from courses.api.views import CourseViewSet
+from school.exceptions import handler403, handler500
 from school.tests.problems import assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -90,10 +91,35 @@ def test_a_body_over_the_upload_limit_is_413(registrar):
 
 def test_deeply_nested_json_is_parse_error(registrar):
     body = "[" * 100_000 + "]" * 100_000
-    assert_problem(registrar.generic("POST", COURSES, body, content_type="application/json"), 400, "parse_error")
+    assert_problem(
+        registrar.generic("POST", COURSES, body, content_type="application/json"), 400, "parse_error"
+    )
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_non_standard_json_constants_are_parse_error(registrar, constant):
     body = f'{{"code": "N1", "title": "T", "credits": {constant}}}'
-    assert_problem(registrar.generic("POST", COURSES, body, content_type="application/json"), 400, "parse_error")
+    assert_problem(
+        registrar.generic("POST", COURSES, body, content_type="application/json"), 400, "parse_error"
+    )
+
+
+def test_a_request_django_refuses_before_any_view_is_a_problem_too(reader):
+    body = assert_problem(reader.get(COURSES, HTTP_HOST="evil.example.com"), 400, "validation_error")
+    assert "evil" not in json.dumps(body)
+
+
+@pytest.mark.parametrize(
+    ("handler", "status", "code"),
+    [(handler403, 403, "permission_denied"), (handler500, 500, "server_error")],
+)
+def test_django_level_handlers_answer_problems_under_the_api_only(rf, handler, status, code):
+    args = () if handler is handler500 else (None,)
+    assert_problem(handler(rf.get("/api/v1/courses/"), *args), status, code)
+    assert handler(rf.get("/admin/"), *args)["Content-Type"].startswith("text/html")
+
+
+def test_api_responses_carry_security_headers(reader):
+    response = reader.get(COURSES)
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
