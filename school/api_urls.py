@@ -3,17 +3,26 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
+from rest_framework_nested.routers import NestedSimpleRouter
 
 from courses.api.views import CourseViewSet
 from school.auth import ObtainTokenView
-from students.api.views import StudentViewSet
+from students.api.views import CourseStudentViewSet, StudentCourseViewSet, StudentViewSet
 
 router = DefaultRouter()
 router.register("courses", CourseViewSet, basename="course")
 router.register("students", StudentViewSet, basename="student")
 
+student_router = NestedSimpleRouter(router, "students", lookup="student")
+student_router.register("courses", StudentCourseViewSet, basename="student-course")
+
+course_router = NestedSimpleRouter(router, "courses", lookup="course")
+course_router.register("students", CourseStudentViewSet, basename="course-student")
+
 urlpatterns = [
     path("", include(router.urls)),
+    path("", include(student_router.urls)),
+    path("", include(course_router.urls)),
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -1,6 +1,7 @@
 """Query-parameter filtering shared by the list endpoints."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 
@@ -25,3 +26,12 @@ class SearchFilterSet(django_filters.FilterSet):
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
         return queryset.filter(condition)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A positive 64-bit id; anything else (text, fractions, huge numbers) is a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)

@@ -1,7 +1,8 @@
-"""Students."""
+"""Students and their enrollments in courses."""
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 def normalize_email(email):
@@ -13,6 +14,7 @@ class Student(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.EmailField(max_length=254, help_text="Unique ignoring case; stored lower-case.")
+    courses = models.ManyToManyField("courses.Course", through="Enrollment", related_name="students")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -37,3 +39,32 @@ class Student(models.Model):
 
     def clean(self):
         self.email = normalize_email(self.email)
+
+
+class Enrollment(models.Model):
+    """A student's seat in a course. Created and removed only through `students.services`."""
+
+    # No single-column indexes: the two composite indexes below lead with each column.
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments", db_index=False)
+    # PROTECT: a course that still has students is not deleted by accident.
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, related_name="enrollments", db_index=False
+    )
+    enrolled_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        db_table = "student_courses"
+        ordering = ["student_id", "course_id"]
+        verbose_name = "enrollment"
+        verbose_name_plural = "enrollments"
+        constraints = [
+            # Also the index for a student's courses (student_id leads).
+            models.UniqueConstraint(fields=["student", "course"], name="enrollment_unique_student_course"),
+        ]
+        indexes = [
+            # A course's roster and its enrolled count, without touching the table.
+            models.Index(fields=["course", "student"], name="enrollment_course_student_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} in {self.course_id}"

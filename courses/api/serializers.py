@@ -4,9 +4,21 @@ from courses.models import Course, normalize_code
 
 
 class CourseSerializer(serializers.ModelSerializer):
+    enrolled_count = serializers.IntegerField(read_only=True, help_text="Students enrolled now.")
+
     class Meta:
         model = Course
-        fields = ["id", "code", "title", "description", "credits", "capacity", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "code",
+            "title",
+            "description",
+            "credits",
+            "capacity",
+            "enrolled_count",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_code(self, value):

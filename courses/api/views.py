@@ -1,16 +1,42 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.permissions import DjangoModelPermissions
 
 from courses.api.filters import CourseFilter
 from courses.api.serializers import CourseSerializer
-from courses.models import Course
+from courses.selectors import course_list
+from courses.services import course_delete, course_update
+from school.schema import ProblemSerializer
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            (409, "application/problem+json"): OpenApiResponse(
+                ProblemSerializer, description="course_has_enrollments: unenroll its students first"
+            ),
+        }
+    )
+)
 class CourseViewSet(viewsets.ModelViewSet):
     """Courses: anyone signed in may read; writes need the course model permissions."""
 
-    queryset = Course.objects.order_by("id")
     serializer_class = CourseSerializer
     permission_classes = [DjangoModelPermissions]
-    lookup_value_regex = r"[0-9]+"
     filterset_class = CourseFilter
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        return course_list()
+
+    def perform_create(self, serializer):
+        serializer.save()
+        serializer.instance.enrolled_count = 0
+
+    def perform_update(self, serializer):
+        course_update(course=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        course_delete(course=instance)

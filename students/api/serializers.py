@@ -1,6 +1,10 @@
 from rest_framework import serializers
 
+from courses.api.serializers import CourseSerializer
 from students.models import Student, normalize_email
+
+MAX_COURSES_PER_REQUEST = 100
+MAX_ID = 2**63 - 1
 
 
 class StudentSerializer(serializers.ModelSerializer):
@@ -17,3 +21,44 @@ class StudentSerializer(serializers.ModelSerializer):
         if others.exists():
             raise serializers.ValidationError("A student with this email already exists.", code="unique")
         return email
+
+
+class StudentCourseSerializer(CourseSerializer):
+    """One of a student's courses: the course, and when the student enrolled in it."""
+
+    enrolled_at = serializers.DateTimeField(read_only=True)
+
+    class Meta(CourseSerializer.Meta):
+        fields = [*CourseSerializer.Meta.fields, "enrolled_at"]
+        read_only_fields = CourseSerializer.Meta.fields
+
+
+class CourseStudentSerializer(StudentSerializer):
+    """One student of a course's roster, and when they enrolled."""
+
+    enrolled_at = serializers.DateTimeField(read_only=True)
+
+    class Meta(StudentSerializer.Meta):
+        fields = [*StudentSerializer.Meta.fields, "enrolled_at"]
+        read_only_fields = StudentSerializer.Meta.fields
+
+
+class CourseIdField(serializers.IntegerField):
+    """A course id: a JSON integer (not a string, float or boolean), positive, 64-bit."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class EnrollmentRequestSerializer(serializers.Serializer):
+    course_ids = serializers.ListField(
+        child=CourseIdField(),
+        min_length=1,
+        max_length=MAX_COURSES_PER_REQUEST,
+        help_text="1 to 100 course ids; repeats count once.",
+    )

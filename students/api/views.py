@@ -1,9 +1,30 @@
-from rest_framework import viewsets
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.response import Response
 
+from courses.models import Course
+from school.schema import ProblemSerializer
 from students.api.filters import StudentFilter
-from students.api.serializers import StudentSerializer
+from students.api.permissions import EnrollmentPermissions
+from students.api.serializers import (
+    CourseStudentSerializer,
+    EnrollmentRequestSerializer,
+    StudentCourseSerializer,
+    StudentSerializer,
+)
 from students.models import Student
+from students.selectors import course_roster, student_course_list
+from students.services import enrollment_create, enrollment_delete
+
+ID_PATTERN = r"[0-9]+"
 
 
 class StudentViewSet(viewsets.ModelViewSet):
@@ -12,5 +33,157 @@ class StudentViewSet(viewsets.ModelViewSet):
     queryset = Student.objects.order_by("id")
     serializer_class = StudentSerializer
     permission_classes = [DjangoModelPermissions]
-    lookup_value_regex = r"[0-9]+"
     filterset_class = StudentFilter
+    lookup_url_kwarg = "id"
+    lookup_value_regex = ID_PATTERN
+
+
+def problem(description):
+    return OpenApiResponse(ProblemSerializer, description=description)
+
+
+STUDENT_ID = OpenApiParameter("student_id", int, OpenApiParameter.PATH, description="The student's id.")
+COURSE_ID = OpenApiParameter("course_id", int, OpenApiParameter.PATH, description="The course's id.")
+ENROLLED_EXAMPLE = [
+    {
+        "id": 7,
+        "code": "CS-101",
+        "title": "Introduction to Computing",
+        "description": "",
+        "credits": 5,
+        "capacity": 30,
+        "enrolled_count": 12,
+        "created_at": "2026-09-01T08:00:00Z",
+        "updated_at": "2026-09-01T08:00:00Z",
+        "enrolled_at": "2026-11-27T09:30:00Z",
+    }
+]
+
+
+@extend_schema(parameters=[STUDENT_ID])
+@extend_schema_view(
+    list=extend_schema(
+        summary="List a student's courses", description="By course id, each with `enrolled_at`."
+    ),
+    retrieve=extend_schema(summary="One of a student's courses", parameters=[COURSE_ID]),
+    create=extend_schema(
+        summary="Enroll a student in courses",
+        description=(
+            "All or nothing: either every listed course ends up enrolled, or nothing is written. "
+            "Checks, first failure answers: 401/403, student exists (404), body (400 "
+            "validation_error), every id is a course (400 unknown_course with "
+            "`invalid_course_ids`), seats (409 course_full with `full_course_ids`; only "
+            "enrollments this request would newly create count). 201 if at least one enrollment "
+            "was created, 200 if all already existed. The body is the list of the requested "
+            "courses as the student's courses, by course id (not a paginated page)."
+        ),
+        request=EnrollmentRequestSerializer,
+        responses={
+            201: OpenApiResponse(StudentCourseSerializer(many=True), description="Enrolled (something new)."),
+            200: OpenApiResponse(StudentCourseSerializer(many=True), description="Already enrolled in all."),
+            (400, "application/problem+json"): problem(
+                "validation_error (malformed body), parse_error (malformed JSON) or unknown_course "
+                "(`invalid_course_ids` lists the ids that are not courses)"
+            ),
+            (404, "application/problem+json"): problem("not_found: no such student"),
+            (409, "application/problem+json"): problem(
+                "course_full: `full_course_ids` lists the courses without a seat for this request; "
+                "nothing was enrolled"
+            ),
+        },
+        examples=[
+            OpenApiExample("Enroll in two courses", value={"course_ids": [7, 12]}, request_only=True),
+            OpenApiExample(
+                "Enrolled", value=ENROLLED_EXAMPLE, response_only=True, status_codes=["201", "200"]
+            ),
+            OpenApiExample(
+                "Unknown course",
+                value={
+                    "type": "urn:school:problem:unknown_course",
+                    "title": "Unknown course",
+                    "status": 400,
+                    "detail": "No course has the id 999.",
+                    "code": "unknown_course",
+                    "invalid_course_ids": [999],
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+            OpenApiExample(
+                "Course full",
+                value={
+                    "type": "urn:school:problem:course_full",
+                    "title": "Course full",
+                    "status": 409,
+                    "detail": "No seat is left for this request in course 7; nothing was enrolled.",
+                    "code": "course_full",
+                    "full_course_ids": [7],
+                },
+                response_only=True,
+                status_codes=["409"],
+            ),
+        ],
+    ),
+    destroy=extend_schema(
+        summary="Unenroll a student from a course",
+        parameters=[COURSE_ID],
+        responses={
+            204: OpenApiResponse(description="Unenrolled."),
+            (404, "application/problem+json"): problem("not_found: no such student, or not enrolled there"),
+        },
+    ),
+)
+class StudentCourseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A student's courses: `/students/{student_id}/courses/`."""
+
+    serializer_class = StudentCourseSerializer
+    permission_classes = [EnrollmentPermissions]
+    lookup_url_kwarg = "course_id"
+    lookup_value_regex = ID_PATTERN
+    filter_backends = []
+
+    def get_student(self):
+        if not hasattr(self, "_student"):
+            self._student = get_object_or_404(Student, pk=self.kwargs["student_id"])
+        return self._student
+
+    def get_queryset(self):
+        return student_course_list(student=self.get_student())
+
+    def create(self, request, *args, **kwargs):
+        student = self.get_student()
+        body = EnrollmentRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = enrollment_create(student=student, course_ids=body.validated_data["course_ids"])
+        courses = self.get_queryset().filter(pk__in=result.course_ids)
+        return Response(
+            StudentCourseSerializer(courses, many=True).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        enrollment_delete(student=self.get_student(), course_id=int(self.kwargs["course_id"]))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("course_id", int, OpenApiParameter.PATH, description="The course's id.")],
+)
+@extend_schema_view(
+    list=extend_schema(summary="A course's roster", description="By student id, with `enrolled_at`.")
+)
+class CourseStudentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A course's students: `/courses/{course_id}/students/`."""
+
+    serializer_class = CourseStudentSerializer
+    permission_classes = [EnrollmentPermissions]
+    filter_backends = []
+
+    def get_queryset(self):
+        return course_roster(course=get_object_or_404(Course, pk=self.kwargs["course_id"]))

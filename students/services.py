@@ -1,0 +1,160 @@
+"""Enrollment rules, in one place: the API, the admin and seed_demo all enroll through here.
+
+The rules: every course exists; no course goes over its capacity; a student is never enrolled
+twice in a course; a request is all or nothing. The rows of the requested courses are locked
+(in id order, so that two requests cannot deadlock) before anything is counted, so concurrent
+enrollments in a course are serialized rather than refused, on any number of server processes.
+On SQLite, which has no row locks, the IMMEDIATE transaction mode serializes writers instead.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count
+
+from courses.models import Course
+from school.problems import Problem
+from students.models import Enrollment
+
+logger = logging.getLogger(__name__)
+
+# Locking in id order prevents deadlocks between enrollment requests; a deadlock with some other
+# writer (or a serialization failure) is still retried, a few times, before it becomes an error.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+ATTEMPTS = 3
+
+
+class UnknownCourses(Problem):
+    status = 400
+    code = "unknown_course"
+
+    def __init__(self, *, invalid_course_ids):
+        ids = ", ".join(map(str, invalid_course_ids))
+        super().__init__(f"No course has the id {ids}.", invalid_course_ids=invalid_course_ids)
+
+
+class CoursesFull(Problem):
+    status = 409
+    code = "course_full"
+
+    def __init__(self, *, full_course_ids):
+        ids = ", ".join(map(str, full_course_ids))
+        super().__init__(
+            f"No seat is left for this request in course {ids}; nothing was enrolled.",
+            full_course_ids=full_course_ids,
+        )
+
+
+class NotEnrolled(Problem):
+    status = 404
+    code = "not_found"
+    detail = "The student is not enrolled in this course."
+
+
+@dataclass(frozen=True)
+class EnrollmentResult:
+    course_ids: list  # every requested course, sorted
+    created_course_ids: list  # the ones this call enrolled the student in, sorted
+
+    @property
+    def created(self):
+        return bool(self.created_course_ids)
+
+
+def enrollment_create(*, student, course_ids):
+    """Enroll `student` in every course of `course_ids`, or in none of them.
+
+    Raises UnknownCourses (some id is not a course) or CoursesFull (a course has fewer free
+    seats than this call would newly take). Enrolling again in a course is harmless.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _enroll(student=student, course_ids=sorted(set(course_ids)))
+        except OperationalError as exc:
+            sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+            if sqlstate not in RETRYABLE_SQLSTATES or attempt == ATTEMPTS or connection.in_atomic_block:
+                raise
+            logger.warning("enrollment attempt %d hit %s; retrying", attempt, sqlstate)
+            time.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _enroll(*, student, course_ids):
+    courses = {c.pk: c for c in Course.objects.select_for_update().filter(pk__in=course_ids).order_by("pk")}
+    unknown = [pk for pk in course_ids if pk not in courses]
+    if unknown:
+        raise UnknownCourses(invalid_course_ids=unknown)
+    already = set(
+        Enrollment.objects.filter(student=student, course_id__in=course_ids).values_list(
+            "course_id", flat=True
+        )
+    )
+    new_ids = [pk for pk in course_ids if pk not in already]
+    seats_left = _seats_left([courses[pk] for pk in new_ids])
+    full = [pk for pk in new_ids if seats_left.get(pk, 1) < 1]
+    if full:
+        raise CoursesFull(full_course_ids=full)
+    Enrollment.objects.bulk_create(
+        [Enrollment(student=student, course_id=pk) for pk in new_ids],
+        # Belt and braces: the course locks already keep a second identical request out.
+        ignore_conflicts=True,
+    )
+    return EnrollmentResult(course_ids=course_ids, created_course_ids=new_ids)
+
+
+@transaction.atomic
+def enrollment_delete(*, student, course_id):
+    """Unenroll `student` from the course; NotEnrolled if they were not in it."""
+    deleted, _ = Enrollment.objects.filter(student=student, course_id=course_id).delete()
+    if not deleted:
+        raise NotEnrolled()
+
+
+@transaction.atomic
+def enrollments_bulk_create(*, pairs):
+    """Enroll many (student_id, course_id) pairs at once, for data loads such as seed_demo.
+
+    The same rules, applied in bulk: unknown courses are an error, pairs that already exist
+    are skipped, and a course that would go over capacity takes only the seats it has left
+    (pairs beyond them are skipped). Returns the number of enrollments created.
+    """
+    pairs = sorted(set(pairs), key=lambda pair: (pair[1], pair[0]))
+    course_ids = sorted({course_id for _, course_id in pairs})
+    courses = {c.pk: c for c in Course.objects.select_for_update().filter(pk__in=course_ids).order_by("pk")}
+    unknown = [pk for pk in course_ids if pk not in courses]
+    if unknown:
+        raise UnknownCourses(invalid_course_ids=unknown)
+    existing = set(
+        Enrollment.objects.filter(
+            student_id__in={student_id for student_id, _ in pairs}, course_id__in=course_ids
+        ).values_list("student_id", "course_id")
+    )
+    new = [pair for pair in pairs if pair not in existing]
+    seats_left = _seats_left(courses.values())
+    accepted = []
+    for student_id, course_id in new:
+        if course_id in seats_left:
+            if seats_left[course_id] <= 0:
+                continue
+            seats_left[course_id] -= 1
+        accepted.append(Enrollment(student_id=student_id, course_id=course_id))
+    Enrollment.objects.bulk_create(accepted, batch_size=5000, ignore_conflicts=True)
+    return len(accepted)
+
+
+def _seats_left(courses):
+    """{course id: free seats} for the courses that have a capacity (the others are unlimited)."""
+    limited_courses = [c for c in courses if c.capacity is not None]
+    if not limited_courses:
+        return {}
+    enrolled = dict(
+        Enrollment.objects.filter(course__in=limited_courses)
+        .order_by()
+        .values("course")
+        .annotate(n=Count("*"))
+        .values_list("course", "n")
+    )
+    return {c.pk: c.capacity - enrolled.get(c.pk, 0) for c in limited_courses}
