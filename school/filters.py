@@ -4,6 +4,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from school.ids import MAX_ID
+
 
 class StableOrderingFilter(django_filters.OrderingFilter):
     """`?ordering=` that always ends with the id, so equal values never shuffle across pages."""
@@ -34,4 +36,4 @@ class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)

@@ -15,6 +15,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Count
 
 from courses.models import Course
+from school.ids import is_valid_id
 from school.problems import Problem
 from students.models import Enrollment
 
@@ -108,6 +109,8 @@ def _enroll(*, student, course_ids):
 @transaction.atomic
 def enrollment_delete(*, student, course_id):
     """Unenroll `student` from the course; NotEnrolled if they were not in it."""
+    if not is_valid_id(course_id):
+        raise NotEnrolled()
     deleted, _ = Enrollment.objects.filter(student=student, course_id=course_id).delete()
     if not deleted:
         raise NotEnrolled()

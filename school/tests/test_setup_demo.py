@@ -9,7 +9,7 @@ from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
 from courses.models import Course
-from students.models import Student
+from students.models import Enrollment, Student
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,7 @@ def test_makes_users_tokens_and_data_and_prints_them():
     assert "admin-demo-password" in output and "registrar-demo-password" in output
     assert "http://127.0.0.1:8000/admin/" in output
     assert Course.objects.exists() and Student.objects.exists()
+    assert Enrollment.objects.exists()
 
 
 @override_settings(DEBUG=True)

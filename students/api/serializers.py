@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
 from courses.api.serializers import CourseSerializer
+from school.ids import MAX_ID
 from students.models import Student, normalize_email
 
 MAX_COURSES_PER_REQUEST = 100
-MAX_ID = 2**63 - 1
 
 
 class StudentSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 import factory
 
-from students.models import Student
+from courses.tests.factories import CourseFactory
+from students.models import Enrollment, Student
 
 
 class StudentFactory(factory.django.DjangoModelFactory):
@@ -10,3 +11,11 @@ class StudentFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"student{n}@example.edu")
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    student = factory.SubFactory(StudentFactory)
+    course = factory.SubFactory(CourseFactory)

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from courses.models import Course
-from students.models import Student
+from students.models import Enrollment, Student
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +56,32 @@ def test_bulk_inserts_cost_a_few_queries_not_one_per_row(django_assert_max_num_q
 def test_negative_sizes_are_refused(option):
     with pytest.raises(CommandError):
         seed(**{option: -1})
+
+
+def test_per_student_enrolls_each_student_in_distinct_courses():
+    seed(students=12, courses=9, per_student=3)
+    assert Enrollment.objects.count() == 12 * 3
+    for student in Student.objects.all():
+        assert student.enrollments.count() == 3
+
+
+def test_seeding_never_fails_for_lack_of_seats_and_never_overfills():
+    # 60 students x 5 of 5 courses: every seminar (capacity 25) is oversubscribed.
+    output = seed(students=60, courses=5, per_student=5)
+    for course in Course.objects.exclude(capacity=None):
+        assert course.enrollments.count() == course.capacity
+    for course in Course.objects.filter(capacity=None):
+        assert course.enrollments.count() == 60
+    assert "enrollments:" in output
+
+
+def test_a_rerun_does_not_duplicate_enrollments():
+    seed(students=10, courses=4, per_student=2)
+    before = Enrollment.objects.count()
+    assert "enrollments: 0 new" in seed(students=10, courses=4, per_student=2)
+    assert Enrollment.objects.count() == before
+
+
+def test_more_courses_per_student_than_courses_is_refused():
+    with pytest.raises(CommandError, match="per-student"):
+        seed(students=1, courses=2, per_student=3)

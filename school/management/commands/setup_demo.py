@@ -15,7 +15,7 @@ DEMO_USERS = [
     {"username": "admin", "password": "admin-demo-password", "superuser": True},
     {"username": "registrar", "password": "registrar-demo-password", "superuser": False},
 ]
-DEMO_SIZE = {"students": 40, "courses": 12}
+DEMO_SIZE = {"students": 40, "courses": 12, "per_student": 3}
 
 
 class Command(BaseCommand):
