@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -155,3 +156,36 @@ def test_a_user_throttle_applies_when_configured(deployment):
     token = deployment.manage("drf_create_token", "busy").split()[2]
     statuses = [request(base + "/api/v1/courses/", token=token)[0] for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+SETUP_RACE = """
+import json
+from django.contrib.auth.models import User
+from courses.models import Course
+from students.models import Student
+User.objects.create_superuser("racer", "racer@example.edu", "pw")
+course = Course.objects.create(code="RACE-1", title="Race", capacity=3)
+students = [Student.objects.create(first_name="R", last_name=str(i), email=f"r{i}@example.edu") for i in range(12)]
+print(json.dumps({"course": course.pk, "students": [s.pk for s in students]}))
+"""
+
+
+def test_enrollments_racing_across_server_processes_respect_capacity(deployment):
+    base = deployment.start(workers=2)
+    ids = json.loads(deployment.manage("shell", "-c", SETUP_RACE).strip().splitlines()[-1])
+    token = deployment.manage("drf_create_token", "racer").split()[2]
+    barrier = threading.Barrier(len(ids["students"]))
+    statuses = []
+
+    def enroll(student_id):
+        barrier.wait(timeout=30)
+        url = f"{base}/api/v1/students/{student_id}/courses/"
+        statuses.append(request(url, {"course_ids": [ids["course"]]}, token=token)[0])
+
+    threads = [threading.Thread(target=enroll, args=(pk,)) for pk in ids["students"]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # On SQLite too: writers queue for the database lock instead of failing with "locked".
+    assert sorted(statuses) == [201] * 3 + [409] * 9
