@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint format schema bench
+.PHONY: run test lint format schema schemathesis bench
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(VENV)/.dev-installed
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## schemathesis: fuzz the running API against its own OpenAPI document (DATABASE_URL: a throw-away database)
+schemathesis: $(VENV)/.dev-installed
+	bash .ci/schemathesis
 
 ## schema: regenerate docs/openapi.yaml from the code
 schema: export DJANGO_DEBUG = 1

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from school.ids import MAX_ID
@@ -17,11 +18,19 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs
 
 
+def no_undecodable_text(value):
+    # Django decodes a query string that is not valid UTF-8 (a lone surrogate, say) into U+FFFD.
+    if "\ufffd" in value:
+        raise ValidationError("The value is not valid UTF-8 text.", code="invalid")
+
+
 class SearchFilterSet(django_filters.FilterSet):
     """`?search=`: a case-insensitive substring match over the subclass's `search_fields`."""
 
     search_fields = ()
-    search = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=200, validators=[no_undecodable_text], label="Search"
+    )
 
     def filter_search(self, queryset, name, value):
         condition = Q()

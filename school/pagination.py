@@ -36,3 +36,9 @@ class PagePagination(PageNumberPagination):
         except InvalidPage:
             raise NotFound(f"Page {page_number} is past the last page ({paginator.num_pages}).") from None
         return list(self.page)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters

@@ -46,6 +46,10 @@ WRITE_METHODS = BODY_METHODS | {"DELETE"}
 
 
 class ProblemAutoSchema(AutoSchema):
+    def _get_paginator(self):
+        # Only GET lists are pages; a write that answers with a list (enrolling) is a plain array.
+        return super()._get_paginator() if self.method == "GET" else None
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

@@ -194,7 +194,7 @@ LOGGING = {
 REST_FRAMEWORK = {
     # Token first: its challenge makes unauthenticated requests 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "school.authentication.KeyTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from courses.models import Course, normalize_code
+from school.fields import StrictModelSerializer
 
 
-class CourseSerializer(serializers.ModelSerializer):
+class CourseSerializer(StrictModelSerializer):
     enrolled_count = serializers.IntegerField(read_only=True, help_text="Students enrolled now.")
 
     class Meta:

@@ -1,13 +1,14 @@
 from rest_framework import serializers
 
 from courses.api.serializers import CourseSerializer
+from school.fields import StrictIntegerField, StrictModelSerializer
 from school.ids import MAX_ID
 from students.models import Student, normalize_email
 
 MAX_COURSES_PER_REQUEST = 100
 
 
-class StudentSerializer(serializers.ModelSerializer):
+class StudentSerializer(StrictModelSerializer):
     class Meta:
         model = Student
         fields = ["id", "first_name", "last_name", "email", "created_at", "updated_at"]
@@ -43,16 +44,11 @@ class CourseStudentSerializer(StudentSerializer):
         read_only_fields = StudentSerializer.Meta.fields
 
 
-class CourseIdField(serializers.IntegerField):
+class CourseIdField(StrictIntegerField):
     """A course id: a JSON integer (not a string, float or boolean), positive, 64-bit."""
 
     def __init__(self, **kwargs):
         super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class EnrollmentRequestSerializer(serializers.Serializer):
