@@ -49,3 +49,7 @@ schemathesis: $(VENV)/.dev-installed
 schema: export DJANGO_DEBUG = 1
 schema: $(VENV)/.dev-installed
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+## bench: seed PostgreSQL (BENCH_DATABASE_URL), serve with gunicorn -w 2, load with wrk; see docs/performance.md
+bench: $(VENV)/.runtime-installed
+	$(PY) bench/run.py $(BENCH_ARGS)
