@@ -157,8 +157,8 @@ def wrk(url, token, options, script=None):
     errors = re.search(r"Socket errors: .*", text)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
-        "p50_ms": parse_duration(re.search(r"50%\s+(\S+)", text).group(1)),
-        "p99_ms": parse_duration(re.search(r"99%\s+(\S+)", text).group(1)),
+        "p50_ms": parse_duration(re.search(r"^\s*50%\s+(\S+)", text, re.MULTILINE).group(1)),
+        "p99_ms": parse_duration(re.search(r"^\s*99%\s+(\S+)", text, re.MULTILINE).group(1)),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": errors.group(0) if errors else "",
     }

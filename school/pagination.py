@@ -1,6 +1,7 @@
 """Page-number pagination with the contract's defaults and strict parameter checks."""
 
-from django.core.paginator import InvalidPage
+from django.core.paginator import InvalidPage, Page
+from django.db.models import Count, Window
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -31,11 +32,27 @@ class PagePagination(PageNumberPagination):
         page_number = positive_int_param(request, self.page_query_param) or 1
         self.request = request
         paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        if getattr(view, "count_in_page_query", False):
+            self.page = self._page_with_count(paginator, page_number)
+            if self.page is not None:
+                return self.page.object_list
         try:
             self.page = paginator.page(page_number)
         except InvalidPage:
             raise NotFound(f"Page {page_number} is past the last page ({paginator.num_pages}).") from None
         return list(self.page)
+
+    @staticmethod
+    def _page_with_count(paginator, page_number):
+        """One query for the page and the total (a window count), for lists known to be short,
+        such as a student's courses; None when the page is empty and the plain count must decide."""
+        offset = (page_number - 1) * paginator.per_page
+        window = paginator.object_list.annotate(page_total=Window(Count("*")))
+        rows = list(window[offset : offset + paginator.per_page])
+        if not rows:
+            return None
+        paginator.count = rows[0].page_total
+        return Page(rows, page_number, paginator)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

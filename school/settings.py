@@ -114,7 +114,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Bind parameters on the server and let psycopg prepare a statement once a connection has run
+    # it 5 times: PostgreSQL then plans each hot query once per connection, not on every request.
+    # (A transaction-pooling proxy such as PgBouncer in transaction mode needs this turned off.)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: take the write lock when a transaction starts, so concurrent
     # writers queue up instead of failing with "database is locked"; WAL lets readers go on.
     DATABASES["default"]["OPTIONS"] = {

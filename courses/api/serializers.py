@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
 from courses.models import Course, normalize_code
-from school.fields import StrictModelSerializer
+from school.fields import PlainReadMixin, StrictModelSerializer
 
 
-class CourseSerializer(StrictModelSerializer):
+class CourseSerializer(PlainReadMixin, StrictModelSerializer):
     enrolled_count = serializers.IntegerField(read_only=True, help_text="Students enrolled now.")
 
     class Meta:

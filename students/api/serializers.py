@@ -1,14 +1,14 @@
 from rest_framework import serializers
 
 from courses.api.serializers import CourseSerializer
-from school.fields import StrictIntegerField, StrictModelSerializer
+from school.fields import PlainReadMixin, StrictIntegerField, StrictModelSerializer
 from school.ids import MAX_ID
 from students.models import Student, normalize_email
 
 MAX_COURSES_PER_REQUEST = 100
 
 
-class StudentSerializer(StrictModelSerializer):
+class StudentSerializer(PlainReadMixin, StrictModelSerializer):
     class Meta:
         model = Student
         fields = ["id", "first_name", "last_name", "email", "created_at", "updated_at"]

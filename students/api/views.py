@@ -1,3 +1,4 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -11,6 +12,7 @@ from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 
 from courses.models import Course
+from school.ids import is_valid_id
 from school.schema import ProblemSerializer
 from students.api.filters import StudentFilter
 from students.api.permissions import EnrollmentPermissions
@@ -147,6 +149,7 @@ class StudentCourseViewSet(
     lookup_url_kwarg = "course_id"
     lookup_value_regex = ID_PATTERN
     filter_backends = []
+    count_in_page_query = True  # a student has at most a few hundred courses
 
     def get_student(self):
         if not hasattr(self, "_student"):
@@ -154,14 +157,27 @@ class StudentCourseViewSet(
         return self._student
 
     def get_queryset(self):
-        return student_course_list(student=self.get_student())
+        student_id = int(self.kwargs["student_id"])
+        if not is_valid_id(student_id):
+            raise Http404  # larger than any id: some databases refuse to even compare it
+        return student_course_list(student_id=student_id)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        if not page:
+            self.get_student()  # an empty list, or no such student (404)?
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        self.get_student()
+        return super().retrieve(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
         student = self.get_student()
         body = EnrollmentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = enrollment_create(student=student, course_ids=body.validated_data["course_ids"])
-        courses = self.get_queryset().filter(pk__in=result.course_ids)
+        courses = student_course_list(student_id=student.pk).filter(pk__in=result.course_ids)
         return Response(
             StudentCourseSerializer(courses, many=True).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,

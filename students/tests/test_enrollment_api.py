@@ -267,3 +267,18 @@ def test_students_filtered_by_course(reader):
 def test_a_malformed_course_filter_is_400(reader, value):
     body = assert_problem(reader.get("/api/v1/students/", {"course": value}), 400, "validation_error")
     assert error_fields(body) == {"course"}
+
+
+def test_a_student_without_courses_has_an_empty_first_page(reader, student):
+    body = reader.get(courses_url(student.pk)).json()
+    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+    assert_problem(reader.get(courses_url(student.pk), {"page": 2}), 404, "not_found")
+
+
+def test_the_count_and_links_come_with_the_page(reader, student):
+    for course in CourseFactory.create_batch(5):
+        EnrollmentFactory(student=student, course=course)
+    body = reader.get(courses_url(student.pk), {"page_size": 2, "page": 2}).json()
+    assert body["count"] == 5
+    assert "page=3" in body["next"] and "page_size=2" in body["next"]
+    assert body["previous"] is not None
