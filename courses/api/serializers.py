@@ -5,6 +5,8 @@ from school.fields import PlainReadMixin, StrictModelSerializer
 
 
 class CourseSerializer(PlainReadMixin, StrictModelSerializer):
+    """A course. `capacity` null means unlimited seats; `enrolled_count` is read-only."""
+
     enrolled_count = serializers.IntegerField(read_only=True, help_text="Students enrolled now.")
 
     class Meta:

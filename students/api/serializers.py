@@ -9,6 +9,8 @@ MAX_COURSES_PER_REQUEST = 100
 
 
 class StudentSerializer(PlainReadMixin, StrictModelSerializer):
+    """A student. `email` is unique ignoring case and stored lower-case."""
+
     class Meta:
         model = Student
         fields = ["id", "first_name", "last_name", "email", "created_at", "updated_at"]
@@ -52,6 +54,8 @@ class CourseIdField(StrictIntegerField):
 
 
 class EnrollmentRequestSerializer(serializers.Serializer):
+    """The courses to enroll a student in: all of them, or none."""
+
     course_ids = serializers.ListField(
         child=CourseIdField(),
         min_length=1,
