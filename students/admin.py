@@ -1,12 +1,141 @@
-from django.contrib import admin
+"""The registrar's admin for students and their enrollments; every enrollment goes through
+`students.services`, so the admin obeys the same rules as the API."""
 
-from students.models import Student
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+
+from courses.models import Course
+from school.problems import Problem
+from students.models import Enrollment, Student
+from students.services import (
+    CoursesFull,
+    UnknownCourses,
+    enrollment_create,
+    enrollment_create_many,
+    enrollment_delete,
+    enrollment_validate,
+)
+
+
+def describe(problem, courses=None):
+    """A sentence for staff that names the courses a problem is about."""
+    if isinstance(problem, CoursesFull):
+        ids = problem.members["full_course_ids"]
+        names = ", ".join(str(c) for c in Course.objects.filter(pk__in=ids).order_by("pk"))
+        return f"No seat left in {names}: nothing was enrolled."
+    if isinstance(problem, UnknownCourses):
+        ids = ", ".join(map(str, problem.members["invalid_course_ids"]))
+        return f"No course has the id {ids}: nothing was enrolled."
+    return problem.detail
+
+
+class EnrollmentFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        courses = [
+            form.cleaned_data["course"]
+            for form in self.forms
+            if form.has_changed() and form.instance.pk is None and not form.cleaned_data.get("DELETE")
+        ]
+        if len({course.pk for course in courses}) < len(courses):
+            raise ValidationError("The same course is listed twice.")
+        if courses:
+            try:
+                enrollment_validate(student=self.instance, course_ids=[course.pk for course in courses])
+            except Problem as problem:
+                raise ValidationError(describe(problem)) from None
+
+
+class EnrollmentInline(admin.TabularInline):
+    """The student's enrollments. Existing rows are read-only: unenroll with "Delete"."""
+
+    model = Enrollment
+    formset = EnrollmentFormSet
+    fields = ["course", "enrolled_at"]
+    readonly_fields = ["enrolled_at"]
+    autocomplete_fields = ["course"]
+    extra = 0
+    verbose_name = "enrollment"
+    verbose_name_plural = "enrollments"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EnrollInCourseForm(forms.Form):
+    course = forms.ModelChoiceField(queryset=Course.objects.order_by("code"), label="Course")
+
+
+class CourseFilter(admin.RelatedFieldListFilter):
+    """Students enrolled in a course, listed by code."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(course.pk, str(course)) for course in Course.objects.order_by("code")]
 
 
 @admin.register(Student)
 class StudentAdmin(admin.ModelAdmin):
     list_display = ["last_name", "first_name", "email", "created_at"]
-    list_filter = ["created_at"]
+    list_filter = [("courses", CourseFilter), "created_at"]
     search_fields = ["first_name", "last_name", "email"]
     ordering = ["last_name", "first_name"]
     readonly_fields = ["created_at", "updated_at"]
+    inlines = [EnrollmentInline]
+    actions = ["enroll_in_course"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Problem as problem:
+            # The seats went between the form's check and the save (another registrar, the API):
+            # the save was rolled back whole; say why and show the form again.
+            self.message_user(request, describe(problem), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Enrollment:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        student = form.instance
+        for enrollment in formset.deleted_objects:
+            enrollment_delete(student=student, course_id=enrollment.course_id)
+        new_course_ids = [enrollment.course_id for enrollment in formset.new_objects]
+        if new_course_ids:
+            enrollment_create(student=student, course_ids=new_course_ids)
+
+    @admin.action(description="Enroll in course…", permissions=["enroll"])
+    def enroll_in_course(self, request, queryset):
+        students = list(queryset.order_by("pk"))
+        form = EnrollInCourseForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            course = form.cleaned_data["course"]
+            try:
+                results = enrollment_create_many(students=students, course_ids=[course.pk])
+            except Problem as problem:
+                self.message_user(request, describe(problem), messages.ERROR)
+                return None
+            new = sum(result.created for result in results.values())
+            self.message_user(
+                request,
+                f"Enrolled {new} student{'s' if new != 1 else ''} in {course}"
+                f" ({len(students) - new} already were).",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Enroll students in a course",
+            "opts": self.model._meta,
+            "students": students,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/students/student/enroll_in_course.html", context)
+
+    def has_enroll_permission(self, request):
+        return request.user.has_perm("students.add_enrollment")

@@ -84,26 +84,58 @@ def enrollment_create(*, student, course_ids):
 
 @transaction.atomic
 def _enroll(*, student, course_ids):
-    courses = {c.pk: c for c in Course.objects.select_for_update().filter(pk__in=course_ids).order_by("pk")}
-    unknown = [pk for pk in course_ids if pk not in courses]
-    if unknown:
-        raise UnknownCourses(invalid_course_ids=unknown)
-    already = set(
-        Enrollment.objects.filter(student=student, course_id__in=course_ids).values_list(
-            "course_id", flat=True
-        )
-    )
-    new_ids = [pk for pk in course_ids if pk not in already]
-    seats_left = _seats_left([courses[pk] for pk in new_ids])
-    full = [pk for pk in new_ids if seats_left.get(pk, 1) < 1]
-    if full:
-        raise CoursesFull(full_course_ids=full)
+    new_ids = _new_enrollments(student=student, course_ids=course_ids, lock=True)
     Enrollment.objects.bulk_create(
         [Enrollment(student=student, course_id=pk) for pk in new_ids],
         # Belt and braces: the course locks already keep a second identical request out.
         ignore_conflicts=True,
     )
     return EnrollmentResult(course_ids=course_ids, created_course_ids=new_ids)
+
+
+def _new_enrollments(*, student, course_ids, lock):
+    """The rules: the ids of `course_ids` (sorted, distinct) the student would newly take.
+
+    Raises UnknownCourses or CoursesFull. With `lock`, the course rows stay locked (in id order)
+    until the caller's transaction ends, so the answer holds until the enrollments are written.
+    """
+    courses = Course.objects.filter(pk__in=course_ids).order_by("pk")
+    courses = {c.pk: c for c in (courses.select_for_update() if lock else courses)}
+    unknown = [pk for pk in course_ids if pk not in courses]
+    if unknown:
+        raise UnknownCourses(invalid_course_ids=unknown)
+    already = set()
+    if student.pk is not None:
+        already = set(
+            Enrollment.objects.filter(student=student, course_id__in=course_ids).values_list(
+                "course_id", flat=True
+            )
+        )
+    new_ids = [pk for pk in course_ids if pk not in already]
+    seats_left = _seats_left([courses[pk] for pk in new_ids])
+    full = [pk for pk in new_ids if seats_left.get(pk, 1) < 1]
+    if full:
+        raise CoursesFull(full_course_ids=full)
+    return new_ids
+
+
+def enrollment_validate(*, student, course_ids):
+    """Check an enrollment without writing it (for forms): raises what enrollment_create would.
+
+    `student` may be unsaved. The answer can change before a later enrollment_create, which
+    checks again under its locks.
+    """
+    _new_enrollments(student=student, course_ids=sorted(set(course_ids)), lock=False)
+
+
+@transaction.atomic
+def enrollment_create_many(*, students, course_ids):
+    """Enroll every student in every course, or nobody in anything (staff's bulk action).
+
+    Returns {student id: EnrollmentResult}. Raises UnknownCourses or CoursesFull for the first
+    student who cannot be enrolled; everything enrolled before that is rolled back.
+    """
+    return {student.pk: enrollment_create(student=student, course_ids=course_ids) for student in students}
 
 
 @transaction.atomic

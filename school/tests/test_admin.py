@@ -46,7 +46,15 @@ def test_change_forms_show_timestamps_read_only(admin_client_logged_in):
 def test_adding_a_course_in_the_admin_normalises_the_code(admin_client_logged_in):
     response = admin_client_logged_in.post(
         "/admin/courses/course/add/",
-        {"code": "hist-2", "title": "History", "description": "", "credits": "4", "capacity": ""},
+        {
+            "code": "hist-2",
+            "title": "History",
+            "description": "",
+            "credits": "4",
+            "capacity": "",
+            "enrollments-TOTAL_FORMS": "0",
+            "enrollments-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 302
     assert Course.objects.get().code == "HIST-2"
