@@ -12,6 +12,14 @@ from rest_framework.test import APIClient
 _usernames = itertools.count(1)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test (screenshots)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 def pytest_configure(config):
     # Tests render admin and API-docs pages without running collectstatic first: serve the
     # source files (the hashed, compressed storage is exercised by the gunicorn smoke test).
