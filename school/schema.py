@@ -60,6 +60,17 @@ class ProblemAutoSchema(AutoSchema):
             entry.setdefault("content", {}).setdefault(PROBLEM_CONTENT_TYPE, {"schema": problem})
             if not entry.get("description"):
                 entry["description"] = DESCRIPTIONS[status]
+        # Examples of problems (declared on the view with their status codes) go with the problem
+        # media type, which drf-spectacular's own matching (by application/json) skips.
+        for status, entry in responses.items():
+            media = entry.get("content", {}).get(PROBLEM_CONTENT_TYPE)
+            examples = {
+                example.name.replace(" ", ""): {"value": example.value, "summary": example.name}
+                for example in self.get_examples()
+                if example.response_only and status in (example.status_codes or [])
+            }
+            if media is not None and examples and not media.get("examples"):
+                media["examples"] = examples
         return dict(sorted(responses.items()))
 
     def _problem_statuses(self):

@@ -79,3 +79,18 @@ def test_every_operation_documents_its_problem_responses(api_client):
     assert "401" not in paths["/api/v1/auth/token/"]["post"]["responses"]
     problem = paths["/api/v1/courses/"]["post"]["responses"]["400"]["content"]["application/problem+json"]
     assert problem["schema"]["$ref"] == "#/components/schemas/Problem"
+
+
+def test_enrolling_is_documented_with_examples_and_its_real_responses(api_client):
+    document = api_client.get("/api/v1/schema/", {"format": "json"}).json()
+    enroll = document["paths"]["/api/v1/students/{student_id}/courses/"]["post"]
+    assert enroll["requestBody"]["content"]["application/json"]["examples"]
+    responses = enroll["responses"]
+    assert {"200", "201", "400", "401", "403", "404", "409"} <= set(responses)
+    # The answer is a plain list, not a page.
+    assert responses["201"]["content"]["application/json"]["schema"]["type"] == "array"
+    for status, code in [("400", "unknown_course"), ("409", "course_full")]:
+        examples = responses[status]["content"]["application/problem+json"]["examples"]
+        assert [e["value"]["code"] for e in examples.values()] == [code]
+    parameters = {p["name"]: p["schema"]["type"] for p in enroll.get("parameters", [])}
+    assert parameters == {"student_id": "integer"}

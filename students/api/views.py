@@ -62,12 +62,39 @@ ENROLLED_EXAMPLE = [
 ]
 
 
+NOT_FOUND_EXAMPLE = OpenApiExample(
+    "Not found",
+    value={
+        "type": "urn:school:problem:not_found",
+        "title": "Not found",
+        "status": 404,
+        "detail": "Not found.",
+        "code": "not_found",
+    },
+    response_only=True,
+    status_codes=["404"],
+)
+
+
 @extend_schema(parameters=[STUDENT_ID])
 @extend_schema_view(
     list=extend_schema(
-        summary="List a student's courses", description="By course id, each with `enrolled_at`."
+        summary="List a student's courses",
+        description="By course id, each with `enrolled_at`. 404 when there is no such student.",
+        examples=[
+            OpenApiExample("A student's courses", value=ENROLLED_EXAMPLE[0], response_only=True),
+            NOT_FOUND_EXAMPLE,
+        ],
     ),
-    retrieve=extend_schema(summary="One of a student's courses", parameters=[COURSE_ID]),
+    retrieve=extend_schema(
+        summary="One of a student's courses",
+        description="404 when there is no such student, or the student is not enrolled in the course.",
+        parameters=[COURSE_ID],
+        examples=[
+            OpenApiExample("One of a student's courses", value=ENROLLED_EXAMPLE[0], response_only=True),
+            NOT_FOUND_EXAMPLE,
+        ],
+    ),
     create=extend_schema(
         summary="Enroll a student in courses",
         description=(
@@ -133,6 +160,7 @@ ENROLLED_EXAMPLE = [
             204: OpenApiResponse(description="Unenrolled."),
             (404, "application/problem+json"): problem("not_found: no such student, or not enrolled there"),
         },
+        examples=[NOT_FOUND_EXAMPLE],
     ),
 )
 class StudentCourseViewSet(
@@ -192,7 +220,26 @@ class StudentCourseViewSet(
     parameters=[OpenApiParameter("course_id", int, OpenApiParameter.PATH, description="The course's id.")],
 )
 @extend_schema_view(
-    list=extend_schema(summary="A course's roster", description="By student id, with `enrolled_at`.")
+    list=extend_schema(
+        summary="A course's roster",
+        description="By student id, each with `enrolled_at`. 404 when there is no such course.",
+        examples=[
+            OpenApiExample(
+                "A course's student",
+                value={
+                    "id": 41,
+                    "first_name": "Ada",
+                    "last_name": "Lovelace",
+                    "email": "ada@example.edu",
+                    "created_at": "2026-09-01T08:00:00Z",
+                    "updated_at": "2026-09-01T08:00:00Z",
+                    "enrolled_at": "2026-11-27T09:30:00Z",
+                },
+                response_only=True,
+            ),
+            NOT_FOUND_EXAMPLE,
+        ],
+    )
 )
 class CourseStudentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """A course's students: `/courses/{course_id}/students/`."""
