@@ -31,6 +31,16 @@ class StrictIntegerField(serializers.IntegerField):
 class StrictModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose text and integer fields refuse the other JSON types."""
 
+    def unique_ignoring_case(self, field, value, message):
+        """`value`, if no other row has it in `field` in any case; else a 400 naming the field.
+        (The database's functional unique index settles a race between two such checks.)"""
+        others = self.Meta.model.objects.filter(**{f"{field}__iexact": value})
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(message, code="unique")
+        return value
+
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,

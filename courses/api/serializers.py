@@ -25,10 +25,6 @@ class CourseSerializer(PlainReadMixin, StrictModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_code(self, value):
-        code = normalize_code(value)
-        others = Course.objects.filter(code__iexact=code)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError("A course with this code already exists.", code="unique")
-        return code
+        return self.unique_ignoring_case(
+            "code", normalize_code(value), "A course with this code already exists."
+        )

@@ -17,13 +17,9 @@ class StudentSerializer(PlainReadMixin, StrictModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_email(self, value):
-        email = normalize_email(value)
-        others = Student.objects.filter(email__iexact=email)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError("A student with this email already exists.", code="unique")
-        return email
+        return self.unique_ignoring_case(
+            "email", normalize_email(value), "A student with this email already exists."
+        )
 
 
 class StudentCourseSerializer(CourseSerializer):
