@@ -4,7 +4,7 @@ import pytest
 
 from courses.tests.factories import CourseFactory
 from school.tests.problems import assert_problem
-from students.tests.factories import StudentFactory
+from students.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +110,38 @@ def test_inactive_users_are_refused(make_user, client_for):
     user.is_active = False
     user.save()
     assert_problem(client.get("/api/v1/courses/"), 401, "not_authenticated")
+
+
+def enrollment_requests(student, course, other_course):
+    """(method, path, body, success status) for every enrollment operation."""
+    base = f"/api/v1/students/{student.pk}/courses/"
+    return [
+        ("get", base, None, 200),
+        ("get", f"{base}{course.pk}/", None, 200),
+        ("get", f"/api/v1/courses/{course.pk}/students/", None, 200),
+        ("post", base, {"course_ids": [other_course.pk]}, 201),
+        ("delete", f"{base}{course.pk}/", None, 204),
+    ]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "plain", "registrar", "superuser"])
+def test_the_enrollment_endpoints_for_every_role(api_client, make_user, client_for, role):
+    enrollment = EnrollmentFactory()
+    other_course = CourseFactory()
+    clients = {
+        "anonymous": lambda: api_client,
+        "plain": lambda: client_for(make_user()),
+        "registrar": lambda: client_for(make_user(group="Registrar")),
+        "superuser": lambda: client_for(make_user(superuser=True)),
+    }
+    client = clients[role]()
+    for method, path, body, success in enrollment_requests(
+        enrollment.student, enrollment.course, other_course
+    ):
+        response = send(client, method, path, body)
+        if role == "anonymous":
+            assert_problem(response, 401, "not_authenticated")
+        elif role == "plain" and method != "get":
+            assert_problem(response, 403, "permission_denied")
+        else:
+            assert response.status_code == success, (role, method, path, response.content[:200])
