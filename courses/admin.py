@@ -1,13 +1,17 @@
 """The registrar's admin for courses: seats at a glance, the roster, and capacity rules."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
 
 from courses.models import Course
 from courses.selectors import course_list, with_seats
-from courses.services import CapacityBelowEnrollment, capacity_check, course_delete, course_update
+from courses.services import course_delete, course_update
+from school.problems import Problem
 from students.models import Enrollment
+from students.services import CapacityBelowEnrollment, capacity_check
 
 
 class HasSeatsFilter(admin.SimpleListFilter):
@@ -54,7 +58,7 @@ class CourseForm(forms.ModelForm):
         try:
             capacity_check(course=self.instance, capacity=capacity)
         except CapacityBelowEnrollment as problem:
-            raise ValidationError(problem.detail.removeprefix("capacity: ")) from None
+            raise ValidationError(problem.message) from None
         return capacity
 
 
@@ -79,6 +83,30 @@ class CourseAdmin(admin.ModelAdmin):
     @admin.display(description="Seats left")
     def seats_left(self, course):
         return "unlimited" if course.capacity is None else max(course.capacity - course.enrolled_count, 0)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Problem as problem:
+            # Enrollments changed between the form's check and the save: rolled back whole.
+            self.message_user(request, problem.detail, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except Problem as problem:
+            self.message_user(request, problem.detail, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_queryset(self, request, queryset):
+        # The bulk "delete selected" action: through the same rule, all or nothing.
+        try:
+            with transaction.atomic():
+                for course in queryset:
+                    course_delete(course=course)
+        except Problem as problem:
+            self.message_user(request, f"Nothing was deleted: {problem.detail}", messages.ERROR)
 
     def save_model(self, request, obj, form, change):
         if change:

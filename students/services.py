@@ -17,7 +17,7 @@ from django.db.models import Count
 from courses.models import Course
 from school.ids import is_valid_id
 from school.problems import Problem
-from students.models import Enrollment
+from students.models import Enrollment, Student
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,22 @@ class CoursesFull(Problem):
         )
 
 
+class StudentGone(Problem):
+    status = 404
+    code = "not_found"
+    detail = "The student no longer exists."
+
+
+class CapacityBelowEnrollment(Problem):
+    status = 400
+    code = "validation_error"
+
+    def __init__(self, *, capacity, enrolled):
+        self.message = f"{capacity} is below the {enrolled} students already enrolled."
+        errors = [{"field": "capacity", "code": "below_enrollment", "detail": self.message}]
+        super().__init__(f"capacity: {self.message}", errors=errors)
+
+
 class NotEnrolled(Problem):
     status = 404
     code = "not_found"
@@ -62,6 +78,15 @@ class EnrollmentResult:
     @property
     def created(self):
         return bool(self.created_course_ids)
+
+
+def capacity_check(*, course, capacity):
+    """Refuse a capacity below the course's current enrollment; call with the course row locked."""
+    if course.pk is None or capacity is None:
+        return
+    enrolled = course.enrollments.count()
+    if capacity < enrolled:
+        raise CapacityBelowEnrollment(capacity=capacity, enrolled=enrolled)
 
 
 def enrollment_create(*, student, course_ids):
@@ -84,6 +109,9 @@ def enrollment_create(*, student, course_ids):
 
 @transaction.atomic
 def _enroll(*, student, course_ids):
+    # A student deleted meanwhile would fail the insert on its foreign key: lock and look first.
+    if not Student.objects.select_for_update().filter(pk=student.pk).exists():
+        raise StudentGone()
     new_ids = _new_enrollments(student=student, course_ids=course_ids, lock=True)
     Enrollment.objects.bulk_create(
         [Enrollment(student=student, course_id=pk) for pk in new_ids],
@@ -158,14 +186,17 @@ def enrollments_bulk_create(*, pairs):
     """
     pairs = sorted(set(pairs), key=lambda pair: (pair[1], pair[0]))
     course_ids = sorted({course_id for _, course_id in pairs})
+    student_ids = {student_id for student_id, _ in pairs}
+    if Student.objects.filter(pk__in=student_ids).count() != len(student_ids):
+        raise StudentGone("Some of the students do not exist.")
     courses = {c.pk: c for c in Course.objects.select_for_update().filter(pk__in=course_ids).order_by("pk")}
     unknown = [pk for pk in course_ids if pk not in courses]
     if unknown:
         raise UnknownCourses(invalid_course_ids=unknown)
     existing = set(
-        Enrollment.objects.filter(
-            student_id__in={student_id for student_id, _ in pairs}, course_id__in=course_ids
-        ).values_list("student_id", "course_id")
+        Enrollment.objects.filter(student_id__in=student_ids, course_id__in=course_ids).values_list(
+            "student_id", "course_id"
+        )
     )
     new = [pair for pair in pairs if pair not in existing]
     seats_left = _seats_left(courses.values())

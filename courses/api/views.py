@@ -36,7 +36,8 @@ class CourseViewSet(viewsets.ModelViewSet):
         serializer.instance.enrolled_count = 0
 
     def perform_update(self, serializer):
-        course_update(course=serializer.instance, **serializer.validated_data)
+        course = course_update(course=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=course.pk)  # with its enrolled_count now
 
     def perform_destroy(self, instance):
         course_delete(course=instance)

@@ -70,3 +70,13 @@ def test_capacity_may_go_down_to_the_enrollment_or_to_unlimited(registrar):
         ).json()["capacity"]
         is None
     )
+
+
+def test_an_update_writes_only_its_fields_over_a_concurrent_change():
+    from courses.services import course_update
+
+    stale = CourseFactory(capacity=10, title="Old")
+    Course.objects.filter(pk=stale.pk).update(capacity=4)  # someone else, after we read
+    course_update(course=stale, title="New")
+    fresh = Course.objects.get(pk=stale.pk)
+    assert (fresh.title, fresh.capacity) == ("New", 4)

@@ -16,7 +16,7 @@ BUDGETS = {
     "roster": 4,
     "courses": 3,
     "students": 3,
-    "enroll": 11,
+    "enroll": 12,  # ...plus the student row lock, and the course row locks
 }
 
 

@@ -3,11 +3,14 @@
 import pytest
 
 from courses.tests.factories import CourseFactory
-from students.models import Enrollment
+from students.models import Enrollment, Student
 from students.services import (
+    CapacityBelowEnrollment,
     CoursesFull,
     NotEnrolled,
+    StudentGone,
     UnknownCourses,
+    capacity_check,
     enrollment_create,
     enrollment_delete,
     enrollments_bulk_create,
@@ -111,3 +114,26 @@ def test_the_bulk_path_refuses_unknown_courses():
     with pytest.raises(UnknownCourses):
         enrollments_bulk_create(pairs=[(student.pk, 10**9)])
     assert not Enrollment.objects.exists()
+
+
+def test_a_student_deleted_meanwhile_is_not_found_not_a_conflict():
+    student, course = StudentFactory(), CourseFactory()
+    Student.objects.filter(pk=student.pk).delete()  # another request deleted them
+    with pytest.raises(StudentGone):
+        enrollment_create(student=student, course_ids=[course.pk])
+    assert not Enrollment.objects.exists()
+
+
+def test_the_bulk_path_refuses_unknown_students():
+    course = CourseFactory()
+    with pytest.raises(StudentGone):
+        enrollments_bulk_create(pairs=[(10**9, course.pk)])
+
+
+def test_capacity_cannot_go_below_the_enrollment():
+    course = CourseFactory(capacity=3)
+    EnrollmentFactory.create_batch(2, course=course)
+    capacity_check(course=course, capacity=2)
+    with pytest.raises(CapacityBelowEnrollment) as excinfo:
+        capacity_check(course=course, capacity=1)
+    assert excinfo.value.members["errors"][0]["field"] == "capacity"
