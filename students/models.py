@@ -1,8 +1,11 @@
 """Students and their enrollments in courses."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+EMAIL_MAX_LENGTH = 254
 
 
 def normalize_email(email):
@@ -10,10 +13,20 @@ def normalize_email(email):
     return email.strip().lower()
 
 
+def email_length_check(email):
+    # Lower-casing can lengthen text ("İ" becomes two characters): check the stored form.
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            f"Ensure this field has no more than {EMAIL_MAX_LENGTH} characters.", code="max_length"
+        )
+
+
 class Student(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=254, help_text="Unique ignoring case; stored lower-case.")
+    email = models.EmailField(
+        max_length=EMAIL_MAX_LENGTH, help_text="Unique ignoring case; stored lower-case."
+    )
     courses = models.ManyToManyField("courses.Course", through="Enrollment", related_name="students")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -39,6 +52,10 @@ class Student(models.Model):
 
     def clean(self):
         self.email = normalize_email(self.email)
+        try:
+            email_length_check(self.email)
+        except ValidationError as error:
+            raise ValidationError({"email": error}) from None
 
 
 class Enrollment(models.Model):
