@@ -9,11 +9,15 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
+# Past this, a page number cannot name a page (no list is that long); it is simply past the end.
+LAST_POSSIBLE_PAGE = 10**12
+
+
 def positive_int_param(request, name):
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
         raise ValidationError({name: [f"{name} must be a positive whole number."]}, code="invalid")
     return int(raw)
 
@@ -30,6 +34,8 @@ class PagePagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         # A malformed page number is the client's input error (400); a page past the end is 404.
         page_number = positive_int_param(request, self.page_query_param) or 1
+        if page_number > LAST_POSSIBLE_PAGE:
+            raise NotFound(f"Page {page_number} is past the last page.")
         self.request = request
         paginator = self.django_paginator_class(queryset, self.get_page_size(request))
         if getattr(view, "count_in_page_query", False):
