@@ -2,6 +2,7 @@
 
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
+from rest_framework.mixins import CreateModelMixin, UpdateModelMixin
 from rest_framework.permissions import AllowAny, DjangoModelPermissions
 
 from school.problems import PROBLEM_CONTENT_TYPE
@@ -82,7 +83,7 @@ class ProblemAutoSchema(AutoSchema):
             statuses.add("403")
         if self.method in BODY_METHODS:
             statuses |= {"400", "413", "415"}
-        if self.method in BODY_METHODS and getattr(self.view, "queryset", None) is not None:
+        if self.method in BODY_METHODS and isinstance(self.view, (CreateModelMixin, UpdateModelMixin)):
             # A unique value (course code, student email) taken by a concurrent write.
             statuses.add("409")
         if self._is_list_view() or "(?P<" in self.path_regex:

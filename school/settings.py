@@ -169,6 +169,8 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers and orchestrators probe over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 NUM_PROXIES = env_int("DJANGO_NUM_PROXIES")
+if NUM_PROXIES is not None and NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"DJANGO_NUM_PROXIES must be 0 or more, not {NUM_PROXIES}.")
 if NUM_PROXIES:
     # Behind a trusted TLS-terminating proxy, it tells us the original scheme.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

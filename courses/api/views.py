@@ -1,11 +1,11 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
-from rest_framework.permissions import DjangoModelPermissions
 
 from courses.api.filters import CourseFilter
 from courses.api.serializers import CourseSerializer
 from courses.selectors import course_list
 from courses.services import course_delete, course_update
+from school.permissions import ModelPermissions
 from school.schema import ProblemSerializer
 
 
@@ -23,7 +23,7 @@ class CourseViewSet(viewsets.ModelViewSet):
     """Courses: anyone signed in may read; writes need the course model permissions."""
 
     serializer_class = CourseSerializer
-    permission_classes = [DjangoModelPermissions]
+    permission_classes = [ModelPermissions]
     filterset_class = CourseFilter
     lookup_url_kwarg = "id"
     lookup_value_regex = r"[0-9]+"

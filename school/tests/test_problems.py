@@ -123,3 +123,16 @@ def test_api_responses_carry_security_headers(reader):
     response = reader.get(COURSES)
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("role", ["reader", "registrar"])
+def test_a_method_the_path_does_not_have_is_405_for_any_signed_in_user(request, role):
+    client = request.getfixturevalue(role)
+    for method, path in [
+        ("POST", "/api/v1/courses/1/"),
+        ("PUT", "/api/v1/students/1/courses/"),
+        ("PATCH", "/api/v1/students/1/courses/2/"),
+    ]:
+        assert_problem(
+            client.generic(method, path, "{}", content_type="application/json"), 405, "method_not_allowed"
+        )

@@ -180,7 +180,8 @@ def test_user_throttle_rate_and_proxies_from_the_environment():
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("DJANGO_USER_THROTTLE_RATE", "lots"), ("DJANGO_NUM_PROXIES", "two")]
+    ("name", "value"),
+    [("DJANGO_USER_THROTTLE_RATE", "lots"), ("DJANGO_NUM_PROXIES", "two"), ("DJANGO_NUM_PROXIES", "-1")],
 )
 def test_malformed_values_are_refused_by_name(name, value):
     result = run_python(

@@ -8,11 +8,11 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
-from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.response import Response
 
 from courses.models import Course
 from school.ids import is_valid_id
+from school.permissions import ModelPermissions
 from school.schema import ProblemSerializer
 from students.api.filters import StudentFilter
 from students.api.permissions import EnrollmentPermissions
@@ -34,7 +34,7 @@ class StudentViewSet(viewsets.ModelViewSet):
 
     queryset = Student.objects.order_by("id")
     serializer_class = StudentSerializer
-    permission_classes = [DjangoModelPermissions]
+    permission_classes = [ModelPermissions]
     filterset_class = StudentFilter
     lookup_url_kwarg = "id"
     lookup_value_regex = ID_PATTERN
