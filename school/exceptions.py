@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import IntegrityError
 from django.http import Http404
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -96,6 +97,15 @@ def server_error_response(exc=None):
 
 def is_api_path(request):
     return request.path.startswith("/api/")
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """Every path under /api/ that nothing else matched, whatever the method and debug setting.
+
+    Also stops Django from redirecting to an added trailing slash, which would drop a POST's body.
+    """
+    return problem_response(404, "not_found", "No such resource.")
 
 
 def handler404(request, exception=None):

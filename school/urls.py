@@ -1,8 +1,9 @@
 """Root URLs: the admin, the health probes and the versioned API."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from school.exceptions import api_not_found
 from school.health import healthz, readyz
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("api/v1/", include("school.api_urls")),
+    re_path(r"^api/", api_not_found),
 ]
 
 handler400 = "school.exceptions.handler400"

@@ -136,3 +136,14 @@ def test_a_method_the_path_does_not_have_is_405_for_any_signed_in_user(request, 
         assert_problem(
             client.generic(method, path, "{}", content_type="application/json"), 405, "method_not_allowed"
         )
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_missing_trailing_slash_is_a_problem_404_not_a_redirect(registrar, settings, debug):
+    settings.DEBUG = debug
+    response = registrar.post("/api/v1/courses", {"code": "S1", "title": "T"}, format="json")
+    assert_problem(response, 404, "not_found")
+
+
+def test_the_admin_still_adds_its_slash(admin_client_logged_in):
+    assert admin_client_logged_in.get("/admin/courses/course").status_code == 301
