@@ -20,7 +20,7 @@ class BoundedJSONParser(JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1)
         if len(raw) > limit:
-            raise RequestTooLarge()
+            raise RequestTooLarge(limit=limit)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:

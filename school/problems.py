@@ -52,7 +52,9 @@ class Conflict(Problem):
 class RequestTooLarge(Problem):
     status = 413
     code = "request_too_large"
-    detail = "The request body is larger than the 2.5 MB the API accepts."
+
+    def __init__(self, *, limit):
+        super().__init__(f"The request body is larger than the {limit:,} bytes the API accepts.")
 
 
 def problem_body(status, code, detail, **members):

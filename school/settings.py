@@ -211,7 +211,6 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "school.pagination.PagePagination",
-    "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "school.schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "school.exceptions.exception_handler",

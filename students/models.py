@@ -59,7 +59,8 @@ class Student(models.Model):
 
 
 class Enrollment(models.Model):
-    """A student's seat in a course. Created and removed only through `students.services`."""
+    """A student's seat in a course. Created through `students.services` (which applies the seat
+    rules); removed there too, or with its student (a cascade)."""
 
     # No single-column indexes: the two composite indexes below lead with each column.
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments", db_index=False)

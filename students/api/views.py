@@ -216,9 +216,7 @@ class StudentCourseViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("course_id", int, OpenApiParameter.PATH, description="The course's id.")],
-)
+@extend_schema(parameters=[COURSE_ID])
 @extend_schema_view(
     list=extend_schema(
         summary="A course's roster",
