@@ -1,7 +1,7 @@
 """The bare floor: a WSGI app without Django that answers GET /api/v1/students/{id}/courses/.
 
 Same token check, same SQL through psycopg (token, student, count, one page of courses with
-`enrolled_at` and enrolled counts), same JSON shape, same gunicorn command. The service's
+`enrolled_at` and their stored enrolled counts), same JSON shape, same gunicorn command. The service's
 requests per second are reported as a fraction of this one's.
 
     BENCH_DATABASE_URL=postgres://... gunicorn bench.floor:application -w 2
@@ -28,8 +28,7 @@ WHERE e.student_id = %s
 """
 PAGE_SQL = """
 SELECT c.id, c.code, c.title, c.description, c.credits, c.capacity, c.created_at, c.updated_at,
-       e.enrolled_at,
-       COALESCE((SELECT COUNT(*) FROM student_courses u WHERE u.course_id = c.id GROUP BY u.course_id), 0)
+       e.enrolled_at, c.enrolled_count
 FROM courses_course c JOIN student_courses e ON c.id = e.course_id
 WHERE e.student_id = %s ORDER BY c.id LIMIT %s OFFSET %s
 """

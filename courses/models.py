@@ -37,6 +37,11 @@ class Course(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Seats in the course; empty for unlimited.",
     )
+    # Kept by students.services under the course's row lock, so a page of courses reads its
+    # counts instead of counting thousands of enrollments per course.
+    enrolled_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Students enrolled now (read-only)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,6 +62,12 @@ class Course(models.Model):
             models.CheckConstraint(
                 condition=models.Q(capacity__isnull=True) | models.Q(capacity__gte=1),
                 name="course_capacity_positive_or_unlimited",
+            ),
+            # The last line of defence for seat limits: the database refuses an over-full course.
+            models.CheckConstraint(
+                condition=models.Q(capacity__isnull=True)
+                | models.Q(enrolled_count__lte=models.F("capacity")),
+                name="course_enrolled_within_capacity",
             ),
         ]
 

@@ -4,6 +4,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
@@ -17,6 +18,7 @@ from students.services import (
     enrollment_create_many,
     enrollment_delete,
     enrollment_validate,
+    student_delete,
 )
 
 
@@ -136,6 +138,14 @@ class StudentAdmin(admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/students/student/enroll_in_course.html", context)
+
+    def delete_model(self, request, obj):
+        student_delete(student=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for student in queryset.order_by("pk"):
+                student_delete(student=student)
 
     def has_enroll_permission(self, request):
         return request.user.has_perm("students.add_enrollment")

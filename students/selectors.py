@@ -3,7 +3,6 @@
 from django.db.models import F
 
 from courses.models import Course
-from courses.selectors import enrolled_count_expression
 from students.models import Student
 
 
@@ -11,7 +10,7 @@ def student_course_list(*, student_id):
     """The student's courses by course id, each with `enrolled_at` and `enrolled_count`."""
     return (
         Course.objects.filter(enrollments__student_id=student_id)
-        .annotate(enrolled_at=F("enrollments__enrolled_at"), enrolled_count=enrolled_count_expression())
+        .annotate(enrolled_at=F("enrollments__enrolled_at"))
         .order_by("id")
     )
 

@@ -5,6 +5,10 @@ twice in a course; a request is all or nothing. The rows of the requested course
 (in id order, so that two requests cannot deadlock) before anything is counted, so concurrent
 enrollments in a course are serialized rather than refused, on any number of server processes.
 On SQLite, which has no row locks, the IMMEDIATE transaction mode serializes writers instead.
+
+Every write here also keeps `Course.enrolled_count` exact, under the same locks; the database
+refuses a count above the capacity. `manage.py recount_enrollments` repairs counts after a
+manual database edit.
 """
 
 import logging
@@ -12,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 
 from courses.models import Course
 from school.ids import is_valid_id
@@ -84,9 +88,8 @@ def capacity_check(*, course, capacity):
     """Refuse a capacity below the course's current enrollment; call with the course row locked."""
     if course.pk is None or capacity is None:
         return
-    enrolled = course.enrollments.count()
-    if capacity < enrolled:
-        raise CapacityBelowEnrollment(capacity=capacity, enrolled=enrolled)
+    if capacity < course.enrolled_count:
+        raise CapacityBelowEnrollment(capacity=capacity, enrolled=course.enrolled_count)
 
 
 def enrollment_create(*, student, course_ids):
@@ -113,12 +116,21 @@ def _enroll(*, student, course_ids):
     if not Student.objects.select_for_update().filter(pk=student.pk).exists():
         raise StudentGone()
     new_ids = _new_enrollments(student=student, course_ids=course_ids, lock=True)
-    Enrollment.objects.bulk_create(
-        [Enrollment(student=student, course_id=pk) for pk in new_ids],
-        # Belt and braces: the course locks already keep a second identical request out.
-        ignore_conflicts=True,
-    )
+    # The student and course locks keep any other enrollment of these pairs out until we commit;
+    # the unique constraint stays as the last guard (a violation would be a bug, not a race).
+    Enrollment.objects.bulk_create([Enrollment(student=student, course_id=pk) for pk in new_ids])
+    _add_to_counts(dict.fromkeys(new_ids, 1))
     return EnrollmentResult(course_ids=course_ids, created_course_ids=new_ids)
+
+
+def _add_to_counts(changes):
+    """Add to each course's `enrolled_count`: {course id: change}. Call with the rows locked."""
+    by_change = {}
+    for course_id, change in changes.items():
+        if change:
+            by_change.setdefault(change, []).append(course_id)
+    for change, course_ids in by_change.items():
+        Course.objects.filter(pk__in=course_ids).update(enrolled_count=F("enrolled_count") + change)
 
 
 def _new_enrollments(*, student, course_ids, lock):
@@ -171,9 +183,40 @@ def enrollment_delete(*, student, course_id):
     """Unenroll `student` from the course; NotEnrolled if they were not in it."""
     if not is_valid_id(course_id):
         raise NotEnrolled()
+    # The course's lock first, as enrolling takes it, so its count stays exact.
+    Course.objects.select_for_update().filter(pk=course_id).first()
     deleted, _ = Enrollment.objects.filter(student=student, course_id=course_id).delete()
     if not deleted:
         raise NotEnrolled()
+    _add_to_counts({course_id: -1})
+
+
+@transaction.atomic
+def student_delete(*, student):
+    """Delete a student and their enrollments, giving their seats back."""
+    # Locks in the order enrolling takes them: the student, then their courses by id.
+    Student.objects.select_for_update().filter(pk=student.pk).first()
+    course_ids = list(student.enrollments.order_by("course_id").values_list("course_id", flat=True))
+    list(Course.objects.select_for_update().filter(pk__in=course_ids).order_by("pk").values_list("pk"))
+    _add_to_counts(dict.fromkeys(course_ids, -1))
+    student.delete()
+
+
+def enrollment_recount():
+    """Set every course's `enrolled_count` from its enrollments (repair, e.g. after a manual
+    database edit). Returns the number of courses whose count was wrong."""
+    with transaction.atomic():
+        actual = dict(
+            Enrollment.objects.order_by().values("course").annotate(n=Count("*")).values_list("course", "n")
+        )
+        courses = list(Course.objects.select_for_update().order_by("pk").only("pk", "enrolled_count"))
+        wrong = {
+            c.pk: actual.get(c.pk, 0) - c.enrolled_count
+            for c in courses
+            if c.enrolled_count != actual.get(c.pk, 0)
+        }
+        _add_to_counts(wrong)
+    return len(wrong)
 
 
 @transaction.atomic
@@ -207,20 +250,14 @@ def enrollments_bulk_create(*, pairs):
                 continue
             seats_left[course_id] -= 1
         accepted.append(Enrollment(student_id=student_id, course_id=course_id))
-    Enrollment.objects.bulk_create(accepted, batch_size=5000, ignore_conflicts=True)
+    Enrollment.objects.bulk_create(accepted, batch_size=5000)
+    added = {}
+    for enrollment in accepted:
+        added[enrollment.course_id] = added.get(enrollment.course_id, 0) + 1
+    _add_to_counts(added)
     return len(accepted)
 
 
 def _seats_left(courses):
     """{course id: free seats} for the courses that have a capacity (the others are unlimited)."""
-    limited_courses = [c for c in courses if c.capacity is not None]
-    if not limited_courses:
-        return {}
-    enrolled = dict(
-        Enrollment.objects.filter(course__in=limited_courses)
-        .order_by()
-        .values("course")
-        .annotate(n=Count("*"))
-        .values_list("course", "n")
-    )
-    return {c.pk: c.capacity - enrolled.get(c.pk, 0) for c in limited_courses}
+    return {c.pk: c.capacity - c.enrolled_count for c in courses if c.capacity is not None}

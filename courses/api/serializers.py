@@ -1,13 +1,9 @@
-from rest_framework import serializers
-
 from courses.models import Course, normalize_code
 from school.fields import PlainReadMixin, StrictModelSerializer
 
 
 class CourseSerializer(PlainReadMixin, StrictModelSerializer):
     """A course. `capacity` null means unlimited seats; `enrolled_count` is read-only."""
-
-    enrolled_count = serializers.IntegerField(read_only=True, help_text="Students enrolled now.")
 
     class Meta:
         model = Course
@@ -22,7 +18,7 @@ class CourseSerializer(PlainReadMixin, StrictModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "enrolled_count", "created_at", "updated_at"]
 
     def validate_code(self, value):
         return self.unique_ignoring_case(

@@ -31,13 +31,8 @@ class CourseViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return course_list()
 
-    def perform_create(self, serializer):
-        serializer.save()
-        serializer.instance.enrolled_count = 0
-
     def perform_update(self, serializer):
-        course = course_update(course=serializer.instance, **serializer.validated_data)
-        serializer.instance = self.get_queryset().get(pk=course.pk)  # with its enrolled_count now
+        serializer.instance = course_update(course=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
         course_delete(course=instance)

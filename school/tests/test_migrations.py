@@ -65,3 +65,16 @@ def test_every_migration_reverses_and_reapplies():
     assert {"courses_course", "students_student", "student_courses", "school_cache"} <= table_names()
     registrar = Group.objects.get(name="Registrar")
     assert set(registrar.permissions.values_list("codename", flat=True)) == school_write_permissions()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_seat_counter_migration_counts_existing_enrollments():
+    from courses.models import Course
+    from courses.tests.factories import CourseFactory
+    from students.tests.factories import EnrollmentFactory
+
+    course = CourseFactory()
+    EnrollmentFactory.create_batch(3, course=course)
+    call_command("migrate", "courses", "0001", verbosity=0)
+    call_command("migrate", verbosity=0)
+    assert Course.objects.get(pk=course.pk).enrolled_count == 3

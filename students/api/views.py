@@ -24,7 +24,7 @@ from students.api.serializers import (
 )
 from students.models import Student
 from students.selectors import course_roster, student_course_list
-from students.services import enrollment_create, enrollment_delete
+from students.services import enrollment_create, enrollment_delete, student_delete
 
 ID_PATTERN = r"[0-9]+"
 
@@ -38,6 +38,9 @@ class StudentViewSet(viewsets.ModelViewSet):
     filterset_class = StudentFilter
     lookup_url_kwarg = "id"
     lookup_value_regex = ID_PATTERN
+
+    def perform_destroy(self, instance):
+        student_delete(student=instance)
 
 
 def problem(description):

@@ -69,6 +69,8 @@ def test_students_racing_for_the_last_seats_get_exactly_capacity(token):
     assert statuses.count(409) == 19
     assert all(body["code"] == "course_full" for status, body in answers if status == 409)
     assert course.enrollments.count() == 5
+    course.refresh_from_db()
+    assert course.enrolled_count == 5
 
 
 @needs_postgresql
@@ -84,6 +86,8 @@ def test_multi_course_requests_never_deadlock_split_or_overfill(token):
     assert {status for status, _ in answers} <= {201, 409}
     for course in courses:
         assert course.enrollments.count() <= 4
+        course.refresh_from_db()
+        assert course.enrolled_count == course.enrollments.count()
     for (student_id, course_ids), (status, _) in zip(requests, answers, strict=True):
         enrolled = set(Enrollment.objects.filter(student_id=student_id).values_list("course_id", flat=True))
         assert enrolled == (set(course_ids) if status == 201 else set())

@@ -133,6 +133,7 @@ def test_the_bulk_path_refuses_unknown_students():
 def test_capacity_cannot_go_below_the_enrollment():
     course = CourseFactory(capacity=3)
     EnrollmentFactory.create_batch(2, course=course)
+    course.refresh_from_db()
     capacity_check(course=course, capacity=2)
     with pytest.raises(CapacityBelowEnrollment) as excinfo:
         capacity_check(course=course, capacity=1)
