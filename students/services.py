@@ -139,11 +139,7 @@ def _new_enrollments(*, student, course_ids, lock):
     Raises UnknownCourses or CoursesFull. With `lock`, the course rows stay locked (in id order)
     until the caller's transaction ends, so the answer holds until the enrollments are written.
     """
-    courses = Course.objects.filter(pk__in=course_ids).order_by("pk")
-    courses = {c.pk: c for c in (courses.select_for_update() if lock else courses)}
-    unknown = [pk for pk in course_ids if pk not in courses]
-    if unknown:
-        raise UnknownCourses(invalid_course_ids=unknown)
+    courses = _existing_courses(course_ids, lock=lock)
     already = set()
     if student.pk is not None:
         already = set(
@@ -157,6 +153,17 @@ def _new_enrollments(*, student, course_ids, lock):
     if full:
         raise CoursesFull(full_course_ids=full)
     return new_ids
+
+
+def _existing_courses(course_ids, *, lock):
+    """{id: course} for `course_ids` (one query), locked in id order if asked; UnknownCourses
+    names every id that is not a course."""
+    courses = Course.objects.filter(pk__in=course_ids).order_by("pk")
+    courses = {c.pk: c for c in (courses.select_for_update() if lock else courses)}
+    unknown = [pk for pk in course_ids if pk not in courses]
+    if unknown:
+        raise UnknownCourses(invalid_course_ids=unknown)
+    return courses
 
 
 def enrollment_validate(*, student, course_ids):
@@ -232,10 +239,7 @@ def enrollments_bulk_create(*, pairs):
     student_ids = {student_id for student_id, _ in pairs}
     if Student.objects.filter(pk__in=student_ids).count() != len(student_ids):
         raise StudentGone("Some of the students do not exist.")
-    courses = {c.pk: c for c in Course.objects.select_for_update().filter(pk__in=course_ids).order_by("pk")}
-    unknown = [pk for pk in course_ids if pk not in courses]
-    if unknown:
-        raise UnknownCourses(invalid_course_ids=unknown)
+    courses = _existing_courses(course_ids, lock=True)
     existing = set(
         Enrollment.objects.filter(student_id__in=student_ids, course_id__in=course_ids).values_list(
             "student_id", "course_id"
