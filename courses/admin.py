@@ -4,11 +4,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
 
 from courses.models import Course
 from courses.selectors import course_list, with_seats
 from courses.services import course_delete, course_update
+from school.admin import ProblemsAsMessagesMixin
 from school.problems import Problem
 from students.models import Enrollment
 from students.services import CapacityBelowEnrollment, capacity_check
@@ -63,7 +63,7 @@ class CourseForm(forms.ModelForm):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ProblemsAsMessagesMixin, admin.ModelAdmin):
     form = CourseForm
     list_display = ["code", "title", "credits", "capacity", "enrolled", "seats_left", "created_at"]
     list_filter = [HasSeatsFilter, "credits"]
@@ -83,21 +83,6 @@ class CourseAdmin(admin.ModelAdmin):
     @admin.display(description="Seats left")
     def seats_left(self, course):
         return "unlimited" if course.capacity is None else max(course.capacity - course.enrolled_count, 0)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Problem as problem:
-            # Enrollments changed between the form's check and the save: rolled back whole.
-            self.message_user(request, problem.detail, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except Problem as problem:
-            self.message_user(request, problem.detail, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def delete_queryset(self, request, queryset):
         # The bulk "delete selected" action: through the same rule, all or nothing.

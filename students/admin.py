@@ -5,10 +5,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from courses.models import Course
+from school.admin import ProblemsAsMessagesMixin
 from school.problems import Problem
 from students.models import Enrollment, Student
 from students.services import (
@@ -81,7 +81,7 @@ class CourseFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(ProblemsAsMessagesMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "email", "created_at"]
     list_filter = [("courses", CourseFilter), "created_at"]
     search_fields = ["first_name", "last_name", "email"]
@@ -90,14 +90,8 @@ class StudentAdmin(admin.ModelAdmin):
     inlines = [EnrollmentInline]
     actions = ["enroll_in_course"]
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Problem as problem:
-            # The seats went between the form's check and the save (another registrar, the API):
-            # the save was rolled back whole; say why and show the form again.
-            self.message_user(request, describe(problem), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+    def describe_problem(self, problem):
+        return describe(problem)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Enrollment:
