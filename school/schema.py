@@ -1,11 +1,12 @@
 """OpenAPI generation: every operation documents the problem responses it can really give."""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 from rest_framework.mixins import CreateModelMixin, UpdateModelMixin
 from rest_framework.permissions import AllowAny, DjangoModelPermissions
 
-from school.problems import PROBLEM_CONTENT_TYPE
+from school.problems import PROBLEM_CONTENT_TYPE, problem_body
 
 
 class ProblemErrorSerializer(serializers.Serializer):
@@ -28,6 +29,16 @@ class ProblemSerializer(serializers.Serializer):
     )
     full_course_ids = serializers.ListField(
         child=serializers.IntegerField(), required=False, help_text="course_full only."
+    )
+
+
+def problem_example(name, status, code, detail, **members):
+    """An OpenAPI response example of a problem, shaped by the same code that renders real ones."""
+    return OpenApiExample(
+        name,
+        value=problem_body(status, code, detail, **members),
+        response_only=True,
+        status_codes=[str(status)],
     )
 
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from courses.models import Course
 from school.ids import is_valid_id
 from school.permissions import ModelPermissions
-from school.schema import ProblemSerializer
+from school.schema import ProblemSerializer, problem_example
 from students.api.filters import StudentFilter
 from students.api.permissions import EnrollmentPermissions
 from students.api.serializers import (
@@ -65,18 +65,7 @@ ENROLLED_EXAMPLE = [
 ]
 
 
-NOT_FOUND_EXAMPLE = OpenApiExample(
-    "Not found",
-    value={
-        "type": "urn:school:problem:not_found",
-        "title": "Not found",
-        "status": 404,
-        "detail": "Not found.",
-        "code": "not_found",
-    },
-    response_only=True,
-    status_codes=["404"],
-)
+NOT_FOUND_EXAMPLE = problem_example("Not found", 404, "not_found", "Not found.")
 
 
 @extend_schema(parameters=[STUDENT_ID])
@@ -128,31 +117,15 @@ NOT_FOUND_EXAMPLE = OpenApiExample(
             OpenApiExample(
                 "Enrolled", value=ENROLLED_EXAMPLE, response_only=True, status_codes=["201", "200"]
             ),
-            OpenApiExample(
-                "Unknown course",
-                value={
-                    "type": "urn:school:problem:unknown_course",
-                    "title": "Unknown course",
-                    "status": 400,
-                    "detail": "No course has the id 999.",
-                    "code": "unknown_course",
-                    "invalid_course_ids": [999],
-                },
-                response_only=True,
-                status_codes=["400"],
+            problem_example(
+                "Unknown course", 400, "unknown_course", "No course has the id 999.", invalid_course_ids=[999]
             ),
-            OpenApiExample(
+            problem_example(
                 "Course full",
-                value={
-                    "type": "urn:school:problem:course_full",
-                    "title": "Course full",
-                    "status": 409,
-                    "detail": "No seat is left for this request in course 7; nothing was enrolled.",
-                    "code": "course_full",
-                    "full_course_ids": [7],
-                },
-                response_only=True,
-                status_codes=["409"],
+                409,
+                "course_full",
+                "No seat is left for this request in course 7; nothing was enrolled.",
+                full_course_ids=[7],
             ),
         ],
     ),
