@@ -1,8 +1,10 @@
 """The bare floor: a WSGI app without Django that answers GET /api/v1/students/{id}/courses/.
 
-Same token check, same SQL through psycopg (token, student, count, one page of courses with
-`enrolled_at` and their stored enrolled counts), same JSON shape, same gunicorn command. The service's
-requests per second are reported as a fraction of this one's.
+Same token check and the same SQL as the service, through psycopg: the token and its user (the
+service checks `is_active` on that row), then one query for the page of courses with `enrolled_at`,
+their stored enrolled counts and the length of the whole list (a window count); the student is
+looked up only when the page is empty, as the service does. Same JSON shape, same gunicorn command.
+The service's requests per second are reported as a fraction of this one's.
 
     BENCH_DATABASE_URL=postgres://... gunicorn bench.floor:application -w 2
 """
@@ -17,21 +19,20 @@ import psycopg
 PATH = re.compile(r"^/api/v1/students/([0-9]{1,18})/courses/$")
 TOKEN = re.compile(r"^Token ([0-9a-f]{40})$")
 
+# The service's statements, word for word (school/authentication.py, students/selectors.py).
 TOKEN_SQL = """
-SELECT u.id FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id
-WHERE t.key = %s AND u.is_active
-"""
-STUDENT_SQL = "SELECT id FROM students_student WHERE id = %s"
-COUNT_SQL = """
-SELECT COUNT(*) FROM courses_course c JOIN student_courses e ON c.id = e.course_id
-WHERE e.student_id = %s
+SELECT t."key", t."user_id", t."created", u."id", u."password", u."last_login", u."is_superuser",
+       u."username", u."first_name", u."last_name", u."email", u."is_staff", u."is_active",
+       u."date_joined"
+FROM "authtoken_token" t INNER JOIN "auth_user" u ON u."id" = t."user_id" WHERE t."key" = %s
 """
 PAGE_SQL = """
-SELECT c.id, c.code, c.title, c.description, c.credits, c.capacity, c.created_at, c.updated_at,
-       e.enrolled_at, c.enrolled_count
-FROM courses_course c JOIN student_courses e ON c.id = e.course_id
-WHERE e.student_id = %s ORDER BY c.id LIMIT %s OFFSET %s
+SELECT c."id", c."code", c."title", c."description", c."credits", c."capacity", c."enrolled_count",
+       c."created_at", c."updated_at", e."enrolled_at", COUNT(*) OVER ()
+FROM "courses_course" c INNER JOIN "student_courses" e ON e."course_id" = c."id"
+WHERE e."student_id" = %s ORDER BY c."id" LIMIT %s OFFSET %s
 """
+STUDENT_SQL = 'SELECT "id" FROM "students_student" WHERE "id" = %s'
 FIELDS = [
     "id",
     "code",
@@ -39,11 +40,12 @@ FIELDS = [
     "description",
     "credits",
     "capacity",
+    "enrolled_count",
     "created_at",
     "updated_at",
     "enrolled_at",
-    "enrolled_count",
 ]
+IS_ACTIVE = 12  # the column of TOKEN_SQL
 
 _connection = None
 
@@ -71,19 +73,20 @@ def application(environ, start_response):
         return answer(start_response, "404 Not Found", {"code": "not_found"})
     token = TOKEN.match(environ.get("HTTP_AUTHORIZATION", ""))
     cursor = connection().cursor()
-    if not token or cursor.execute(TOKEN_SQL, (token.group(1),)).fetchone() is None:
+    user = token and cursor.execute(TOKEN_SQL, (token.group(1),)).fetchone()
+    if not user or not user[IS_ACTIVE]:
         return answer(start_response, "401 Unauthorized", {"code": "not_authenticated"})
     student_id = int(match.group(1))
-    if cursor.execute(STUDENT_SQL, (student_id,)).fetchone() is None:
-        return answer(start_response, "404 Not Found", {"code": "not_found"})
     query = parse_qs(environ.get("QUERY_STRING", ""))
     page = int(query.get("page", ["1"])[0])
     size = min(int(query.get("page_size", ["20"])[0]), 100)
-    count = cursor.execute(COUNT_SQL, (student_id,)).fetchone()[0]
     rows = cursor.execute(PAGE_SQL, (student_id, size, (page - 1) * size)).fetchall()
+    if not rows and (page > 1 or cursor.execute(STUDENT_SQL, (student_id,)).fetchone() is None):
+        return answer(start_response, "404 Not Found", {"code": "not_found"})
+    count = rows[0][-1] if rows else 0
     results = []
     for row in rows:
-        item = dict(zip(FIELDS, row, strict=True))
+        item = dict(zip(FIELDS, row[:-1], strict=True))
         for name in ("created_at", "updated_at", "enrolled_at"):
             item[name] = iso(item[name])
         results.append(item)

@@ -6,3 +6,6 @@ class SchoolConfig(AppConfig):
 
     name = "school"
     verbose_name = "School"
+
+    def ready(self):
+        from school import db  # noqa: F401  (connects its connection_created receiver)

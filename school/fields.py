@@ -64,9 +64,11 @@ class PlainReadMixin:
     """Render by reading `Meta.fields` straight off the instance, skipping DRF's per-field machinery.
 
     For serializers whose every output field is a plain attribute of the same name (model fields
-    and query annotations); the list endpoints spend most of their Python time here otherwise.
+    and query annotations), or a key of the same name of a dict row; the list endpoints spend most of their Python time here otherwise.
     Input validation is untouched. The tests compare this output with DRF's own rendering.
     """
 
     def to_representation(self, instance):
+        if isinstance(instance, dict):  # a row of a hand-written query (students.selectors)
+            return {name: plain(instance[name]) for name in self.Meta.fields}
         return {name: plain(getattr(instance, name)) for name in self.Meta.fields}

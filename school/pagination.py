@@ -1,7 +1,6 @@
 """Page-number pagination with the contract's defaults and strict parameter checks."""
 
 from django.core.paginator import InvalidPage, Page
-from django.db.models import Count, Window
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -31,34 +30,39 @@ class PagePagination(PageNumberPagination):
         requested = positive_int_param(request, self.page_size_query_param)
         return self.page_size if requested is None else min(requested, self.max_page_size)
 
+    def page_number(self, request):
+        """The requested page: a malformed number is the client's input error (400); one that no
+        list could reach is simply past the end (404)."""
+        number = positive_int_param(request, self.page_query_param) or 1
+        if number > LAST_POSSIBLE_PAGE:
+            raise NotFound(f"Page {number} is past the last page.")
+        return number
+
     def paginate_queryset(self, queryset, request, view=None):
-        # A malformed page number is the client's input error (400); a page past the end is 404.
-        page_number = positive_int_param(request, self.page_query_param) or 1
-        if page_number > LAST_POSSIBLE_PAGE:
-            raise NotFound(f"Page {page_number} is past the last page.")
+        page_number = self.page_number(request)
         self.request = request
         paginator = self.django_paginator_class(queryset, self.get_page_size(request))
-        if getattr(view, "count_in_page_query", False):
-            self.page = self._page_with_count(paginator, page_number)
-            if self.page is not None:
-                return self.page.object_list
         try:
             self.page = paginator.page(page_number)
         except InvalidPage:
             raise NotFound(f"Page {page_number} is past the last page ({paginator.num_pages}).") from None
         return list(self.page)
 
-    @staticmethod
-    def _page_with_count(paginator, page_number):
-        """One query for the page and the total (a window count), for lists known to be short,
-        such as a student's courses; None when the page is empty and the plain count must decide."""
-        offset = (page_number - 1) * paginator.per_page
-        window = paginator.object_list.annotate(page_total=Window(Count("*")))
-        rows = list(window[offset : offset + paginator.per_page])
+    def paginate_rows(self, request, page_with_total, queryset):
+        """The same page as `paginate_queryset(queryset(), request)`, read with one query:
+        `page_with_total(offset, limit)` returns `(total, rows)`, the rows of the page and the
+        length of the whole list (a window count). Only an empty page builds `queryset()` to
+        count the list, to tell an empty list from a page past its end."""
+        page_number = self.page_number(request)
+        page_size = self.get_page_size(request)
+        total, rows = page_with_total((page_number - 1) * page_size, page_size)
         if not rows:
-            return None
-        paginator.count = rows[0].page_total
-        return Page(rows, page_number, paginator)
+            return self.paginate_queryset(queryset(), request)
+        self.request = request
+        paginator = self.django_paginator_class(rows, page_size)
+        paginator.count = total
+        self.page = Page(rows, page_number, paginator)
+        return rows
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

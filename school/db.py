@@ -1,0 +1,90 @@
+"""Database helpers for the hot reads: a faster reader for PostgreSQL's `timestamptz` text, and
+rows of a hand-written query converted as the ORM would convert them.
+
+Django reads every `timestamptz` through psycopg's pure-Python parser (a regular expression per
+value) and then sets the connection's time zone on the result. On a page of 20 courses that is
+60 values and, after the other optimisations of issue 8, about a tenth of the request's time.
+Python's `datetime.fromisoformat` (C) reads PostgreSQL's text form directly; anything it does not
+read as a UTC value (another offset, 'infinity', a year past 9999) goes to Django's own loader,
+so the result is always what Django would have produced.
+"""
+
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+ZERO = timedelta(0)
+
+
+@cache
+def utc_timestamptz_loader(base):
+    """A subclass of Django's time-zone loader class `base` that reads UTC text in C."""
+
+    class UtcTimestamptzLoader(base):
+        timezone = UTC  # Django's create_cursor() compares this with the connection's zone
+
+        def load(self, data):
+            try:
+                value = datetime.fromisoformat(str(data, "ascii"))
+            except ValueError:
+                return super().load(data)
+            if value.utcoffset() != ZERO:
+                return super().load(data)
+            return value.replace(tzinfo=UTC)
+
+    return UtcTimestamptzLoader
+
+
+@receiver(connection_created, dispatch_uid="school.db.faster_timestamptz")
+def faster_timestamptz(sender, connection, **kwargs):
+    """On a PostgreSQL (psycopg 3) connection whose time zone is UTC, the only one this project
+    configures, read `timestamptz` with the faster loader."""
+    if connection.vendor != "postgresql" or connection.timezone is not UTC:
+        return
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    if not is_psycopg3:
+        return
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+    from psycopg.pq import Format
+
+    adapters = connection.connection.adapters
+    current = adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    adapters.register_loader("timestamptz", utc_timestamptz_loader(current))
+
+
+def column_list(alias, fields, *, using=DEFAULT_DB_ALIAS):
+    """`alias.column, ...` for the model fields `fields`, quoted for the database `using`."""
+    quote = connections[using].ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in fields)
+
+
+def select_fields(sql, params, fields, *, using=DEFAULT_DB_ALIAS):
+    """Rows of `sql`, whose first columns are the model fields `fields`, with those values
+    converted exactly as the ORM converts them (the same backend and field converters, e.g. an
+    aware datetime from SQLite's text); later columns are left as the driver reads them.
+
+    For a hot read whose query the ORM would rebuild and recompile on every request."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(field.model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converters.append((index, functions, column))
+    if not converters:  # PostgreSQL: psycopg already gives the ORM's Python values
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for index, functions, column in converters:
+            for function in functions:
+                row[index] = function(row[index], column, connection)
+        converted.append(row)
+    return converted
