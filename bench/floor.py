@@ -98,7 +98,12 @@ def application(environ, start_response):
         {
             "count": count,
             "next": f"{base}?page={page + 1}&page_size={size}" if more else None,
-            "previous": f"{base}?page={page - 1}&page_size={size}" if page > 1 else None,
+            # DRF drops `page` from the link back to the first page.
+            "previous": None
+            if page == 1
+            else f"{base}?page_size={size}"
+            if page == 2
+            else f"{base}?page={page - 1}&page_size={size}",
             "results": results,
         },
     )

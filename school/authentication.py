@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from school.db import column_list, select_fields
+from school.db import FieldQuery, column_list
 
 TOKEN_KEY = re.compile(r"[0-9a-f]{40}")
 
@@ -32,14 +32,14 @@ def token_query():
         f"ON u.{quote(user_model._meta.pk.column)} = t.{quote(Token._meta.get_field('user').column)} "
         f"WHERE t.{quote(Token._meta.pk.column)} = %s"
     )
-    return Token, user_model, token_fields, user_fields, sql
+    return Token, user_model, token_fields, user_fields, FieldQuery(sql, [*token_fields, *user_fields])
 
 
 def token_with_user(key):
     """The Token whose key is `key`, with its `user` loaded; None if there is none."""
-    Token, user_model, token_fields, user_fields, sql = token_query()
+    Token, user_model, token_fields, user_fields, query = token_query()
     using = router.db_for_read(Token)
-    rows = select_fields(sql, [key], [*token_fields, *user_fields], using=using)
+    rows = query.rows([key], using=using)
     if not rows:
         return None
     split = len(token_fields)

@@ -62,29 +62,45 @@ def column_list(alias, fields, *, using=DEFAULT_DB_ALIAS):
     return ", ".join(f"{alias}.{quote(field.column)}" for field in fields)
 
 
-def select_fields(sql, params, fields, *, using=DEFAULT_DB_ALIAS):
-    """Rows of `sql`, whose first columns are the model fields `fields`, with those values
-    converted exactly as the ORM converts them (the same backend and field converters, e.g. an
-    aware datetime from SQLite's text); later columns are left as the driver reads them.
+class FieldQuery:
+    """A hand-written SELECT whose first columns are the model fields `fields`, for a hot read
+    whose query the ORM would rebuild and recompile on every request.
 
-    For a hot read whose query the ORM would rebuild and recompile on every request."""
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(field.model._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if functions:
-            converters.append((index, functions, column))
-    if not converters:  # PostgreSQL: psycopg already gives the ORM's Python values
-        return rows
-    converted = []
-    for row in rows:
-        row = list(row)
-        for index, functions, column in converters:
-            for function in functions:
-                row[index] = function(row[index], column, connection)
-        converted.append(row)
-    return converted
+    `rows(params)` runs it and converts those columns exactly as the ORM converts them (the same
+    backend and field converters: an aware datetime from SQLite's text, say); later columns are
+    left as the driver reads them."""
+
+    def __init__(self, sql, fields):
+        self.sql = sql
+        self.fields = tuple(fields)
+
+    def rows(self, params, *, using=DEFAULT_DB_ALIAS):
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        converters = self._converters(connection)
+        if not converters:  # PostgreSQL: psycopg already gives the ORM's Python values
+            return rows
+        converted = []
+        for row in rows:
+            row = list(row)
+            for index, functions, column in converters:
+                for function in functions:
+                    row[index] = function(row[index], column, connection)
+            converted.append(row)
+        return converted
+
+    def _converters(self, connection):
+        """[(index, converter functions, column)] for the fields that have converters on this
+        connection (none on PostgreSQL); worked out once per connection."""
+        cache = connection.__dict__.setdefault("_field_query_converters", {})
+        if self not in cache:
+            found = []
+            for index, field in enumerate(self.fields):
+                column = field.get_col(field.model._meta.db_table)
+                functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+                if functions:
+                    found.append((index, functions, column))
+            cache[self] = found
+        return cache[self]

@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import F
 
 from courses.models import Course
-from school.db import column_list, select_fields
+from school.db import FieldQuery, column_list
 from students.models import Enrollment, Student
 
 
@@ -31,7 +31,7 @@ def _student_course_page_query():
         f"WHERE e.{quote(Enrollment._meta.get_field('student').column)} = %s "
         f"ORDER BY c.{course_id} LIMIT %s OFFSET %s"
     )
-    return fields, [field.attname for field in fields], sql
+    return [field.attname for field in fields], FieldQuery(sql, fields)
 
 
 def student_course_page(*, student_id, offset, limit):
@@ -41,8 +41,8 @@ def student_course_page(*, student_id, offset, limit):
 
     The student's-courses page is the API's hottest read; the ORM spent more time building and
     compiling this query, and making model instances, than the database spent answering it."""
-    fields, names, sql = _student_course_page_query()
-    rows = select_fields(sql, [student_id, limit, offset], fields)
+    names, query = _student_course_page_query()
+    rows = query.rows([student_id, limit, offset])
     if not rows:
         return None, []
     return rows[0][-1], [dict(zip(names, row[:-1], strict=True)) for row in rows]

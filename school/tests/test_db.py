@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from courses.models import Course
 from courses.tests.factories import CourseFactory
-from school.db import column_list, select_fields
+from school.db import FieldQuery, column_list
 
 pytestmark = pytest.mark.django_db
 
@@ -17,19 +17,19 @@ POSTGRESQL = connection.vendor == "postgresql"
 TIMESTAMPTZ_OID = 1184
 
 
-def test_select_fields_converts_values_as_the_orm_does():
+def test_a_field_query_converts_values_as_the_orm_does():
     CourseFactory(capacity=None, description="")
     CourseFactory(capacity=12, description="With text")
     user = User.objects.create_user("someone", last_login=timezone.now())
     course_fields = Course._meta.concrete_fields
     sql = f"SELECT {column_list('c', course_fields)} FROM courses_course c ORDER BY c.id"
     names = [field.attname for field in course_fields]
-    assert [dict(zip(names, row, strict=True)) for row in select_fields(sql, [], course_fields)] == list(
+    assert [dict(zip(names, row, strict=True)) for row in FieldQuery(sql, course_fields).rows([])] == list(
         Course.objects.order_by("id").values(*names)
     )
     user_fields = User._meta.concrete_fields
     sql = f"SELECT {column_list('u', user_fields)} FROM auth_user u WHERE u.id = %s"
-    (row,) = select_fields(sql, [user.pk], user_fields)
+    (row,) = FieldQuery(sql, user_fields).rows([user.pk])
     expected = User.objects.values_list(*[f.attname for f in user_fields]).get(pk=user.pk)
     assert tuple(row) == expected
     # Aware datetimes and real booleans on every database (SQLite's raw cursor gives neither).
@@ -40,7 +40,7 @@ def test_select_fields_converts_values_as_the_orm_does():
 def test_columns_after_the_fields_are_left_as_they_are():
     CourseFactory()
     fields = Course._meta.concrete_fields[:1]
-    (row,) = select_fields(f"SELECT {column_list('c', fields)}, 41 + 1 FROM courses_course c", [], fields)
+    (row,) = FieldQuery(f"SELECT {column_list('c', fields)}, 41 + 1 FROM courses_course c", fields).rows([])
     assert row[-1] == 42
 
 

@@ -1,9 +1,12 @@
 """The hand-written page of a student's courses is the ORM's list, page by page."""
 
+import json
+
 import pytest
+from django.db import connection
 
 from courses.tests.factories import CourseFactory
-from students.selectors import student_course_list, student_course_page
+from students.selectors import _student_course_page_query, student_course_list, student_course_page
 from students.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +46,47 @@ def test_an_empty_page_has_no_total():
     EnrollmentFactory(student=student)
     assert student_course_page(student_id=student.pk, offset=1, limit=20) == (None, [])
     assert student_course_page(student_id=student.pk + 1000, offset=0, limit=20) == (None, [])
+
+
+def normalized(sql):
+    return " ".join(sql.split())
+
+
+def test_the_bench_floor_runs_the_services_statements():
+    """bench/floor.py is the bare floor the service is measured against: the same SQL, word for word."""
+    from bench import floor
+    from school.authentication import token_query
+
+    assert normalized(floor.PAGE_SQL) == normalized(_student_course_page_query()[1].sql)
+    assert normalized(floor.TOKEN_SQL) == normalized(token_query()[-1].sql)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the floor speaks to PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("query", ["page_size=2", "page_size=2&page=2", "page=3&page_size=2"])
+def test_the_bench_floor_answers_what_the_service_answers(monkeypatch, reader, query):
+    from bench import floor
+
+    student = StudentFactory()
+    for course in CourseFactory.create_batch(5):
+        EnrollmentFactory(student=student, course=course)
+    settings = connection.settings_dict
+    monkeypatch.setenv(
+        "BENCH_DATABASE_URL",
+        f"postgres://{settings['USER'] or 'root'}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}",
+    )
+    monkeypatch.setattr(floor, "_connection", None)
+    path = f"/api/v1/students/{student.pk}/courses/"
+    ours = reader.get(f"{path}?{query}")
+    environ = {
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "REQUEST_METHOD": "GET",
+        "HTTP_HOST": "testserver",
+        "HTTP_AUTHORIZATION": reader._credentials["HTTP_AUTHORIZATION"],
+    }
+    statuses = []
+    body = b"".join(floor.application(environ, lambda status, headers: statuses.append(status)))
+    floor.connection().close()
+    assert statuses == ["200 OK"] and ours.status_code == 200
+    assert json.loads(body) == ours.json()
