@@ -17,6 +17,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 ZERO = timedelta(0)
+BINARY = 1  # psycopg.pq.Format.BINARY, without importing psycopg where it is not installed
 
 
 @cache
@@ -77,6 +78,10 @@ class FieldQuery:
     def rows(self, params, *, using=DEFAULT_DB_ALIAS):
         connection = connections[using]
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Rows in PostgreSQL's binary format: psycopg reads every column with its C loaders
+                # (timestamps too: the connection's time zone is UTC, the zone Django gives them).
+                cursor.cursor.format = BINARY
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         converters = self._converters(connection)

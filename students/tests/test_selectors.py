@@ -1,6 +1,7 @@
 """The hand-written page of a student's courses is the ORM's list, page by page."""
 
 import json
+from datetime import UTC
 
 import pytest
 from django.db import connection
@@ -37,7 +38,7 @@ def test_each_page_is_a_slice_of_the_orms_list_with_the_total():
         total, rows = student_course_page(student_id=student.pk, offset=offset, limit=limit)
         assert total == 8
         assert rows == expected[offset : offset + limit]
-        assert all(row["enrolled_at"].tzinfo is not None for row in rows)
+        assert all(row[name].tzinfo is UTC for row in rows for name in ("created_at", "enrolled_at"))
 
 
 def test_an_empty_page_has_no_total():
