@@ -1,7 +1,6 @@
 """Serializer fields that take JSON types at their word: no number as text, no text as number."""
 
-from datetime import UTC, datetime
-from functools import partial
+from datetime import UTC
 
 from django.db import models
 from django.utils import timezone
@@ -70,9 +69,27 @@ class PlainReadMixin:
     """
 
     def to_representation(self, instance):
-        get = instance.__getitem__ if isinstance(instance, dict) else partial(getattr, instance)
-        data = {}
-        for name in self.Meta.fields:
-            value = get(name)
-            data[name] = utc_iso(value) if isinstance(value, datetime) else value
+        if isinstance(instance, dict):
+            data = {name: instance[name] for name in self.Meta.fields}
+        else:
+            data = {name: getattr(instance, name) for name in self.Meta.fields}
+        for name in self.datetime_names():
+            if data[name] is not None:
+                data[name] = utc_iso(data[name])
         return data
+
+    @classmethod
+    def datetime_names(cls):
+        """The names of `Meta.fields` that DRF renders as DateTimeFields (worked out once)."""
+        names = cls.__dict__.get("_datetime_names")
+        if names is None:
+            names = []
+            for name in cls.Meta.fields:
+                declared = cls._declared_fields.get(name)
+                if declared is not None:
+                    if isinstance(declared, serializers.DateTimeField):
+                        names.append(name)
+                elif isinstance(cls.Meta.model._meta.get_field(name), models.DateTimeField):
+                    names.append(name)
+            cls._datetime_names = names
+        return names
