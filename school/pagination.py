@@ -42,6 +42,11 @@ class PagePagination(PageNumberPagination):
         page_number = self.page_number(request)
         self.request = request
         paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        # A view may know the list's length without counting it (students/ without a filter).
+        known_count = getattr(view, "known_count", None)
+        count = known_count(queryset) if known_count else None
+        if count is not None:
+            paginator.count = count
         try:
             self.page = paginator.page(page_number)
         except InvalidPage:

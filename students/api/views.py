@@ -23,7 +23,7 @@ from students.api.serializers import (
     StudentSerializer,
 )
 from students.models import Student
-from students.selectors import course_roster, student_course_list, student_course_page
+from students.selectors import course_roster, student_count, student_course_list, student_course_page
 from students.services import enrollment_create, enrollment_delete, student_delete
 
 ID_PATTERN = r"[0-9]+"
@@ -41,6 +41,10 @@ class StudentViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         student_delete(student=instance)
+
+    def known_count(self, queryset):
+        """The unfiltered list's length is the stored student count (no COUNT(*) per page)."""
+        return None if queryset.query.where else student_count()
 
 
 def problem(description):
