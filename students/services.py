@@ -156,10 +156,14 @@ def _new_enrollments(*, student, course_ids, lock):
 
 
 def _existing_courses(course_ids, *, lock):
-    """{id: course} for `course_ids` (one query), locked in id order if asked; UnknownCourses
-    names every id that is not a course."""
+    """{id: (pk, capacity, enrolled_count)} for `course_ids` (one query), locked in id order if
+    asked; UnknownCourses names every id that is not a course."""
+    # Only what the seat check reads, as (pk, capacity, enrolled_count) rows: no model instances.
     courses = Course.objects.filter(pk__in=course_ids).order_by("pk")
-    courses = {c.pk: c for c in (courses.select_for_update() if lock else courses)}
+    courses = (courses.select_for_update() if lock else courses).values_list(
+        "pk", "capacity", "enrolled_count", named=True
+    )
+    courses = {c.pk: c for c in courses}
     unknown = [pk for pk in course_ids if pk not in courses]
     if unknown:
         raise UnknownCourses(invalid_course_ids=unknown)

@@ -23,7 +23,13 @@ from students.api.serializers import (
     StudentSerializer,
 )
 from students.models import Student
-from students.selectors import course_roster, student_count, student_course_list, student_course_page
+from students.selectors import (
+    course_roster,
+    student_count,
+    student_course_list,
+    student_course_page,
+    student_courses_among,
+)
 from students.services import enrollment_create, enrollment_delete, student_delete
 
 ID_PATTERN = r"[0-9]+"
@@ -195,7 +201,7 @@ class StudentCourseViewSet(
         body = EnrollmentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = enrollment_create(student=student, course_ids=body.validated_data["course_ids"])
-        courses = student_course_list(student_id=student.pk).filter(pk__in=result.course_ids)
+        courses = student_courses_among(student_id=student.pk, course_ids=result.course_ids)
         return Response(
             StudentCourseSerializer(courses, many=True).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,

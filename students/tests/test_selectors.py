@@ -7,7 +7,12 @@ import pytest
 from django.db import connection
 
 from courses.tests.factories import CourseFactory
-from students.selectors import _student_course_page_query, student_course_list, student_course_page
+from students.selectors import (
+    _student_course_page_query,
+    student_course_list,
+    student_course_page,
+    student_courses_among,
+)
 from students.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +44,20 @@ def test_each_page_is_a_slice_of_the_orms_list_with_the_total():
         assert total == 8
         assert rows == expected[offset : offset + limit]
         assert all(row[name].tzinfo is UTC for row in rows for name in ("created_at", "enrolled_at"))
+
+
+def test_the_courses_among_some_ids_are_the_orms_by_id():
+    student = StudentFactory()
+    courses = CourseFactory.create_batch(6)
+    for course in courses[:4]:
+        EnrollmentFactory(student=student, course=course)
+    wanted = [courses[3].pk, courses[0].pk, courses[5].pk, 10**9]  # one not enrolled, one no course
+    expected = list(student_course_list(student_id=student.pk).filter(pk__in=wanted).values(*FIELDS))
+    assert [row["id"] for row in expected] == sorted([courses[0].pk, courses[3].pk])
+    assert student_courses_among(student_id=student.pk, course_ids=wanted) == expected
+    assert student_courses_among(student_id=student.pk, course_ids=[]) == []
+    many = [course.pk for course in courses[:4]] + list(range(10**9, 10**9 + 96))  # 100 ids
+    assert len(student_courses_among(student_id=student.pk, course_ids=many)) == 4
 
 
 def test_an_empty_page_has_no_total():
