@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from courses.tests.factories import CourseFactory
+from students.api.serializers import StudentCourseSerializer
 from students.selectors import (
     _student_course_page_query,
     student_course_list,
@@ -17,18 +18,8 @@ from students.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = [
-    "id",
-    "code",
-    "title",
-    "description",
-    "credits",
-    "capacity",
-    "enrolled_count",
-    "created_at",
-    "updated_at",
-    "enrolled_at",
-]
+# A row holds what the API renders for one of a student's courses.
+FIELDS = StudentCourseSerializer.Meta.fields
 
 
 def test_each_page_is_a_slice_of_the_orms_list_with_the_total():
