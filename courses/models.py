@@ -6,6 +6,8 @@ from django.db.models.functions import Upper
 
 CODE_MAX_LENGTH = 20
 MAX_CREDITS = 60
+# The database's check that no course has more students than seats.
+ENROLLED_WITHIN_CAPACITY = "course_enrolled_within_capacity"
 
 code_validator = RegexValidator(
     r"\A[A-Za-z0-9_-]+\Z",
@@ -37,8 +39,9 @@ class Course(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Seats in the course; empty for unlimited.",
     )
-    # Kept by students.services under the course's row lock, so a page of courses reads its
-    # counts instead of counting thousands of enrollments per course.
+    # Kept by database triggers on the enrollments table (whoever writes it), so a page of
+    # courses reads its counts instead of counting thousands of enrollments per course. The
+    # database refuses any other value, and save() never writes it.
     enrolled_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Students enrolled now (read-only)."
     )
@@ -67,7 +70,7 @@ class Course(models.Model):
             models.CheckConstraint(
                 condition=models.Q(capacity__isnull=True)
                 | models.Q(enrolled_count__lte=models.F("capacity")),
-                name="course_enrolled_within_capacity",
+                name=ENROLLED_WITHIN_CAPACITY,
             ),
         ]
 
@@ -76,6 +79,13 @@ class Course(models.Model):
 
     def save(self, *args, **kwargs):
         self.code = normalize_code(self.code)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # An instance's count may be stale by now; the database holds the real one.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "enrolled_count"
+            ]
         super().save(*args, **kwargs)
 
     def clean(self):

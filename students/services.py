@@ -6,19 +6,21 @@ twice in a course; a request is all or nothing. The rows of the requested course
 enrollments in a course are serialized rather than refused, on any number of server processes.
 On SQLite, which has no row locks, the IMMEDIATE transaction mode serializes writers instead.
 
-Every write here also keeps `Course.enrolled_count` exact, under the same locks; the database
-refuses a count above the capacity. `manage.py recount_enrollments` repairs counts after a
-manual database edit.
+`Course.enrolled_count` is kept by the database (triggers on the enrollments table), whoever
+writes, and the database refuses a count above the capacity; the checks here come first so
+that a refusal has a precise answer. `manage.py recount_enrollments` reports and repairs counts
+after the triggers were bypassed (disabled, or data loaded around them).
 """
 
 import logging
 import time
 from dataclasses import dataclass
 
-from django.db import OperationalError, connection, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count
 
-from courses.models import Course
+from courses.models import ENROLLED_WITHIN_CAPACITY, Course
+from school.constraints import violated_constraint
 from school.ids import is_valid_id
 from school.problems import Problem
 from students.models import Enrollment, Student
@@ -115,26 +117,31 @@ def _enroll(*, student, course_ids):
     # A student deleted meanwhile would fail the insert on its foreign key: lock and look first.
     if not Student.objects.select_for_update().filter(pk=student.pk).exists():
         raise StudentGone()
-    new_ids = _new_enrollments(student=student, course_ids=course_ids, lock=True)
+    new_ids, courses = _new_enrollments(student=student, course_ids=course_ids, lock=True)
     # The student and course locks keep any other enrollment of these pairs out until we commit;
     # the unique constraint stays as the last guard (a violation would be a bug, not a race).
-    Enrollment.objects.bulk_create([Enrollment(student=student, course_id=pk) for pk in new_ids])
-    _add_to_counts(dict.fromkeys(new_ids, 1))
+    _insert([Enrollment(student=student, course_id=pk) for pk in new_ids], courses)
     return EnrollmentResult(course_ids=course_ids, created_course_ids=new_ids)
 
 
-def _add_to_counts(changes):
-    """Add to each course's `enrolled_count`: {course id: change}. Call with the rows locked."""
-    by_change = {}
-    for course_id, change in changes.items():
-        if change:
-            by_change.setdefault(change, []).append(course_id)
-    for change, course_ids in by_change.items():
-        Course.objects.filter(pk__in=course_ids).update(enrolled_count=F("enrolled_count") + change)
+def _insert(enrollments, courses):
+    """Write `enrollments`; `courses` are their locked (pk, capacity, enrolled_count) rows.
+
+    The database counts every row and refuses an over-full course itself; the checks before
+    this call make that refusal unreachable, and should it come, it answers as they would."""
+    try:
+        Enrollment.objects.bulk_create(enrollments, batch_size=5000)
+    except IntegrityError as error:
+        if violated_constraint(error, (ENROLLED_WITHIN_CAPACITY,)):
+            taken = {enrollment.course_id for enrollment in enrollments}
+            limited = [c.pk for c in courses.values() if c.pk in taken and c.capacity is not None]
+            raise CoursesFull(full_course_ids=limited) from error
+        raise
 
 
 def _new_enrollments(*, student, course_ids, lock):
-    """The rules: the ids of `course_ids` (sorted, distinct) the student would newly take.
+    """The rules: the ids of `course_ids` (sorted, distinct) the student would newly take, and
+    the (pk, capacity, enrolled_count) rows of the courses by id.
 
     Raises UnknownCourses or CoursesFull. With `lock`, the course rows stay locked (in id order)
     until the caller's transaction ends, so the answer holds until the enrollments are written.
@@ -152,7 +159,7 @@ def _new_enrollments(*, student, course_ids, lock):
     full = [pk for pk in new_ids if seats_left.get(pk, 1) < 1]
     if full:
         raise CoursesFull(full_course_ids=full)
-    return new_ids
+    return new_ids, courses
 
 
 def _existing_courses(course_ids, *, lock):
@@ -194,40 +201,64 @@ def enrollment_delete(*, student, course_id):
     """Unenroll `student` from the course; NotEnrolled if they were not in it."""
     if not is_valid_id(course_id):
         raise NotEnrolled()
-    # The course's lock first, as enrolling takes it, so its count stays exact.
+    # The course's lock first, as enrolling takes it: the count's trigger then waits for nobody.
     Course.objects.select_for_update().filter(pk=course_id).first()
     deleted, _ = Enrollment.objects.filter(student=student, course_id=course_id).delete()
     if not deleted:
         raise NotEnrolled()
-    _add_to_counts({course_id: -1})
 
 
 @transaction.atomic
 def student_delete(*, student):
     """Delete a student and their enrollments, giving their seats back."""
-    # Locks in the order enrolling takes them: the student, then their courses by id.
+    # Locks in the order enrolling takes them, the student, then their courses by id, so the
+    # count triggers of the cascade find their course rows already ours (no deadlock).
     Student.objects.select_for_update().filter(pk=student.pk).first()
-    course_ids = list(student.enrollments.order_by("course_id").values_list("course_id", flat=True))
+    course_ids = student.enrollments.order_by("course_id").values("course_id")
     list(Course.objects.select_for_update().filter(pk__in=course_ids).order_by("pk").values_list("pk"))
-    _add_to_counts(dict.fromkeys(course_ids, -1))
     student.delete()
 
 
+@dataclass(frozen=True)
+class WrongCount:
+    code: str
+    title: str
+    capacity: int | None
+    stored: int  # enrolled_count before the recount
+    actual: int  # rows in the enrollments table
+
+    @property
+    def over_full(self):
+        return self.capacity is not None and self.actual > self.capacity
+
+
 def enrollment_recount():
-    """Set every course's `enrolled_count` from its enrollments (repair, e.g. after a manual
-    database edit). Returns the number of courses whose count was wrong."""
+    """Set every course's `enrolled_count` from its enrollments, where the database lets it.
+
+    Returns every course whose count was wrong. Those over their capacity (possible only if the
+    count triggers were bypassed) keep their stored count, which the database's capacity check
+    does not let exceed the capacity: they need a person, to unenroll students or raise the
+    capacity. The rest are repaired."""
     with transaction.atomic():
+        # Lock first, then count: an enrollment still in flight waits for us in its trigger.
+        courses = list(
+            Course.objects.select_for_update()
+            .order_by("pk")
+            .values_list("pk", "code", "title", "capacity", "enrolled_count", named=True)
+        )
         actual = dict(
             Enrollment.objects.order_by().values("course").annotate(n=Count("*")).values_list("course", "n")
         )
-        courses = list(Course.objects.select_for_update().order_by("pk").only("pk", "enrolled_count"))
-        wrong = {
-            c.pk: actual.get(c.pk, 0) - c.enrolled_count
-            for c in courses
-            if c.enrolled_count != actual.get(c.pk, 0)
-        }
-        _add_to_counts(wrong)
-    return len(wrong)
+        wrong = []
+        for course in courses:
+            rows = actual.get(course.pk, 0)
+            if rows == course.enrolled_count:
+                continue
+            found = WrongCount(course.code, course.title, course.capacity, course.enrolled_count, rows)
+            if not found.over_full:
+                Course.objects.filter(pk=course.pk).update(enrolled_count=rows)
+            wrong.append(found)
+    return wrong
 
 
 @transaction.atomic
@@ -258,11 +289,7 @@ def enrollments_bulk_create(*, pairs):
                 continue
             seats_left[course_id] -= 1
         accepted.append(Enrollment(student_id=student_id, course_id=course_id))
-    Enrollment.objects.bulk_create(accepted, batch_size=5000)
-    added = {}
-    for enrollment in accepted:
-        added[enrollment.course_id] = added.get(enrollment.course_id, 0) + 1
-    _add_to_counts(added)
+    _insert(accepted, courses)
     return len(accepted)
 
 
