@@ -1,17 +1,17 @@
-"""The registrar's admin for courses: seats at a glance, the roster, and capacity rules."""
+"""The registrar's admin for courses: seats at a glance and capacity rules. (The roster inline
+is added by the students app, which owns enrollments.)"""
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from courses.exceptions import CapacityBelowEnrollment
 from courses.models import Course
 from courses.selectors import course_list, with_seats
-from courses.services import course_delete, course_update
-from school.admin import ProblemsAsMessagesMixin
-from school.problems import Problem
-from students.models import Enrollment
-from students.services import CapacityBelowEnrollment, capacity_check
+from courses.services import capacity_check, course_delete, course_update
+from school.admin import DomainErrorsAsMessagesMixin
+from school.errors import DomainError
 
 
 class HasSeatsFilter(admin.SimpleListFilter):
@@ -27,27 +27,6 @@ class HasSeatsFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RosterInline(admin.TabularInline):
-    """Who is in the course. Enroll and unenroll from the student's page or the students list."""
-
-    model = Enrollment
-    fields = ["student", "enrolled_at"]
-    readonly_fields = ["student", "enrolled_at"]
-    extra = 0
-    can_delete = False
-    verbose_name = "enrolled student"
-    verbose_name_plural = "roster"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("student").order_by("student_id")
-
-
 class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
@@ -57,20 +36,19 @@ class CourseForm(forms.ModelForm):
         capacity = self.cleaned_data["capacity"]
         try:
             capacity_check(course=self.instance, capacity=capacity)
-        except CapacityBelowEnrollment as problem:
-            raise ValidationError(problem.message) from None
+        except CapacityBelowEnrollment as error:
+            raise ValidationError(error.message) from None
         return capacity
 
 
 @admin.register(Course)
-class CourseAdmin(ProblemsAsMessagesMixin, admin.ModelAdmin):
+class CourseAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     form = CourseForm
     list_display = ["code", "title", "credits", "capacity", "enrolled", "seats_left", "created_at"]
     list_filter = [HasSeatsFilter, "credits"]
     search_fields = ["code", "title"]
     ordering = ["code"]
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [RosterInline]
 
     def get_queryset(self, request):
         # The counts come in the list's one query, not one query per row.
@@ -90,8 +68,8 @@ class CourseAdmin(ProblemsAsMessagesMixin, admin.ModelAdmin):
             with transaction.atomic():
                 for course in queryset:
                     course_delete(course=course)
-        except Problem as problem:
-            self.message_user(request, f"Nothing was deleted: {problem.detail}", messages.ERROR)
+        except DomainError as error:
+            self.message_user(request, f"Nothing was deleted: {error.message}", messages.ERROR)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Upper
 
+from school.normalized import NormalizedCharField
+
 CODE_MAX_LENGTH = 20
 MAX_CREDITS = 60
 # The database's check that no course has more students than seats.
@@ -16,13 +18,14 @@ code_validator = RegexValidator(
 )
 
 
-def normalize_code(code):
+def normalize_code(code: str) -> str:
     """Course codes are compared ignoring case and stored upper-case."""
     return code.strip().upper()
 
 
 class Course(models.Model):
-    code = models.CharField(
+    code = NormalizedCharField(
+        normalize=normalize_code,
         max_length=CODE_MAX_LENGTH,
         validators=[code_validator],
         help_text="1-20 letters, digits, '-' or '_'; unique ignoring case; stored upper-case.",
@@ -78,7 +81,6 @@ class Course(models.Model):
         return f"{self.code}: {self.title}"
 
     def save(self, *args, **kwargs):
-        self.code = normalize_code(self.code)
         if not self._state.adding and kwargs.get("update_fields") is None:
             # An instance's count may be stale by now; the database holds the real one.
             kwargs["update_fields"] = [
@@ -87,6 +89,3 @@ class Course(models.Model):
                 if not field.primary_key and field.name != "enrolled_count"
             ]
         super().save(*args, **kwargs)
-
-    def clean(self):
-        self.code = normalize_code(self.code)

@@ -1,21 +1,28 @@
 """Writes to courses that have rules beyond the fields: capacity and deletion."""
 
-from django.db import transaction
+from typing import Any
+
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from courses.models import Course
-from school.problems import Problem
-from students.services import capacity_check
+from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments
+from courses.models import ENROLLED_WITHIN_CAPACITY, Course
+from school.constraints import violated_constraint
 
 
-class CourseHasEnrollments(Problem):
-    status = 409
-    code = "course_has_enrollments"
-    detail = "The course still has enrolled students; unenroll them before deleting it."
+def capacity_check(*, course: Course, capacity: int | None) -> None:
+    """Refuse a capacity below the course's current enrollment (CapacityBelowEnrollment).
+
+    Call with the course row locked for an answer that holds until commit; without the lock
+    (a form's early check) the answer may change, and course_update checks again."""
+    if course.pk is None or capacity is None:
+        return
+    if capacity < course.enrolled_count:
+        raise CapacityBelowEnrollment(capacity=capacity, enrolled=course.enrolled_count)
 
 
 @transaction.atomic
-def course_update(*, course, **fields):
+def course_update(*, course: Course, **fields: Any) -> Course:
     """Change these fields of a course; returns the saved course.
 
     The row is locked and read again first, so no enrollment slips in under a lowered capacity,
@@ -26,13 +33,21 @@ def course_update(*, course, **fields):
         capacity_check(course=locked, capacity=fields["capacity"])
     for name, value in fields.items():
         setattr(locked, name, value)
-    locked.save(update_fields=[*fields, "updated_at"])
+    try:
+        locked.save(update_fields=[*fields, "updated_at"])
+    except IntegrityError as error:
+        # The database's own check (unreachable after the locked check above): the same answer.
+        if violated_constraint(error, (ENROLLED_WITHIN_CAPACITY,)):
+            raise CapacityBelowEnrollment(
+                capacity=fields["capacity"], enrolled=locked.enrolled_count
+            ) from error
+        raise
     return locked
 
 
 @transaction.atomic
-def course_delete(*, course):
-    """Delete a course with no students."""
+def course_delete(*, course: Course) -> None:
+    """Delete a course with no students (CourseHasEnrollments otherwise)."""
     # Take the row lock that enrolling takes too, so no enrollment arrives mid-delete.
     Course.objects.select_for_update().filter(pk=course.pk).first()
     try:

@@ -8,17 +8,22 @@ from rest_framework import serializers
 
 
 class StrictCharField(serializers.CharField):
+    """Text only; with `normalize` (from a normalised model field), the stored form, so that the
+    validators (`max_length`, the email check) judge what will be stored."""
+
+    def __init__(self, *, normalize=None, **kwargs):
+        self.normalize = normalize
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        value = super().to_internal_value(data)
+        return self.normalize(value) if self.normalize else value
 
 
-class StrictEmailField(serializers.EmailField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+class StrictEmailField(StrictCharField, serializers.EmailField):
+    pass
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -40,6 +45,13 @@ class StrictModelSerializer(serializers.ModelSerializer):
         if others.exists():
             raise serializers.ValidationError(message, code="unique")
         return value
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        normalize = getattr(model_field, "normalize", None)
+        if normalize is not None:
+            field_kwargs["normalize"] = normalize
+        return field_class, field_kwargs
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

@@ -1,79 +1,239 @@
-"""RFC 9457 problem details: domain errors carry their code; this module renders them.
+"""RFC 9457 problem details: the one table from errors to answers, and how a problem is rendered.
 
-Domain code raises a `Problem` subclass (its status, stable `code` and extra members); the
-one exception handler in `school.exceptions` turns it, and every other API error, into a body.
+Every error the API can answer is a row of `PROBLEM_TYPES`: its status, stable `code`, title, when
+it happens, the exceptions (domain errors from the services, DRF's own) that raise it, and the
+extra members it carries. The exception handler (`school.exceptions`) renders from this table,
+the OpenAPI document (`school.schema`) describes responses from it, and a test holds the error
+table of docs/api.md to it.
 """
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.http import HttpResponse
+from rest_framework import exceptions as drf
+
+from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments
+from students.exceptions import CoursesFull, NotEnrolled, StudentNotFound, UnknownCourses
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:school:problem:"
 
-TITLES = {
-    "validation_error": "Invalid input",
-    "parse_error": "Malformed request body",
-    "unknown_course": "Unknown course",
-    "not_authenticated": "Authentication required",
-    "permission_denied": "Permission denied",
-    "not_found": "Not found",
-    "method_not_allowed": "Method not allowed",
-    "not_acceptable": "Not acceptable",
-    "course_full": "Course full",
-    "course_has_enrollments": "Course has enrollments",
-    "conflict": "Conflict",
-    "request_too_large": "Request body too large",
-    "unsupported_media_type": "Unsupported media type",
-    "throttled": "Too many requests",
-    "server_error": "Server error",
-}
 
+class RequestTooLarge(drf.APIException):
+    status_code = 413
+    default_code = "request_too_large"
 
-class Problem(Exception):
-    """A domain error with its HTTP status, stable code and extra problem members."""
-
-    status = 400
-    code = "validation_error"
-    detail = "The request could not be processed."
-
-    def __init__(self, detail=None, **members):
-        self.detail = detail or self.detail
-        self.members = members
-        super().__init__(self.detail)
-
-
-class Conflict(Problem):
-    status = 409
-    code = "conflict"
-    detail = "The write collided with another one; retrying may succeed."
-
-
-class RequestTooLarge(Problem):
-    status = 413
-    code = "request_too_large"
-
-    def __init__(self, *, limit):
+    def __init__(self, *, limit: int) -> None:
         super().__init__(f"The request body is larger than the {limit:,} bytes the API accepts.")
 
 
-def problem_body(status, code, detail, **members):
+class Conflict(drf.APIException):
+    """A write refused by a unique index that validation had just let through: a race."""
+
+    status_code = 409
+    default_code = "conflict"
+    default_detail = "The write collided with another one; retrying may succeed."
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    status: int
+    code: str
+    title: str
+    when: str  # for people: the docs' error table and the OpenAPI response descriptions
+    raised_by: tuple[type[Exception], ...] = ()
+    # Extra members of the body, from the exception; `errors` makes it a validation problem.
+    members: Callable[[Any], dict[str, Any]] = field(default=lambda error: {})
+    member_docs: tuple[str, ...] = ()  # the names `members` adds, for the OpenAPI document
+
+
+def field_error(name: str, reason: str) -> Callable[[Any], dict[str, Any]]:
+    """Members of a domain error about one field, as a validation problem names it."""
+    return lambda error: {"errors": [{"field": name, "code": reason, "detail": error.message}]}
+
+
+PROBLEM_TYPES = [
+    ProblemType(
+        400,
+        "validation_error",
+        "Invalid input",
+        "a bad field or query parameter, a duplicate `code`/`email`, wrong credentials, "
+        "a capacity below the enrollment",
+        (drf.ValidationError, CapacityBelowEnrollment),
+        members=lambda error: (
+            field_error("capacity", "below_enrollment")(error)
+            if isinstance(error, CapacityBelowEnrollment)
+            else {"errors": flatten_errors(error.detail)}
+        ),
+        member_docs=("errors",),
+    ),
+    ProblemType(
+        400,
+        "parse_error",
+        "Malformed request body",
+        "the body is not valid JSON (or not UTF-8, or nested absurdly deep)",
+        (drf.ParseError,),
+    ),
+    ProblemType(
+        400,
+        "unknown_course",
+        "Unknown course",
+        "enrolling in ids that are not courses; `invalid_course_ids` lists them",
+        (UnknownCourses,),
+        members=lambda error: {"invalid_course_ids": error.course_ids},
+        member_docs=("invalid_course_ids",),
+    ),
+    ProblemType(
+        401,
+        "not_authenticated",
+        "Authentication required",
+        "no token, a wrong token, or an inactive user; `WWW-Authenticate: Token`",
+        (drf.NotAuthenticated, drf.AuthenticationFailed),
+    ),
+    ProblemType(
+        403,
+        "permission_denied",
+        "Permission denied",
+        "signed in, but without the model permission",
+        (drf.PermissionDenied,),
+    ),
+    ProblemType(
+        404,
+        "not_found",
+        "Not found",
+        "no such object or path, a page past the end, unenrolling where not enrolled",
+        (drf.NotFound, StudentNotFound, NotEnrolled),
+    ),
+    ProblemType(
+        405,
+        "method_not_allowed",
+        "Method not allowed",
+        "a method the path does not have; `Allow` lists those it has",
+        (drf.MethodNotAllowed,),
+    ),
+    ProblemType(
+        406,
+        "not_acceptable",
+        "Not acceptable",
+        "`Accept` names only types the API cannot give",
+        (drf.NotAcceptable,),
+    ),
+    ProblemType(
+        409,
+        "course_full",
+        "Course full",
+        "enrolling beyond capacity; `full_course_ids` lists the courses without a seat for this request",
+        (CoursesFull,),
+        members=lambda error: {"full_course_ids": error.course_ids},
+        member_docs=("full_course_ids",),
+    ),
+    ProblemType(
+        409,
+        "course_has_enrollments",
+        "Course has enrollments",
+        "deleting a course that has students",
+        (CourseHasEnrollments,),
+    ),
+    ProblemType(
+        409,
+        "conflict",
+        "Conflict",
+        "another write took the same unique value at the same moment; retrying may succeed",
+        (Conflict,),
+    ),
+    ProblemType(
+        413,
+        "request_too_large",
+        "Request body too large",
+        "a body over 2.5 MB",
+        (RequestTooLarge,),
+    ),
+    ProblemType(
+        415,
+        "unsupported_media_type",
+        "Unsupported media type",
+        "a body that is not `application/json`",
+        (drf.UnsupportedMediaType,),
+    ),
+    ProblemType(
+        429,
+        "throttled",
+        "Too many requests",
+        "too many requests; wait `Retry-After` seconds",
+        (drf.Throttled,),
+    ),
+    ProblemType(
+        500,
+        "server_error",
+        "Server error",
+        "a bug on our side; it is logged with its traceback, none of which is in the body",
+    ),
+]
+BY_CODE = {problem.code: problem for problem in PROBLEM_TYPES}
+
+
+def problem_type_for(error: Exception) -> ProblemType | None:
+    """The row whose exceptions `error` is one of; None for an error the table does not know."""
+    return next((p for p in PROBLEM_TYPES if isinstance(error, p.raised_by)), None)
+
+
+def flatten_errors(detail: Any, field: str | None = None) -> list[dict[str, Any]]:
+    """DRF's nested error detail as a flat list of {"field", "code", "detail"}, one per problem."""
+    if isinstance(detail, dict):
+        errors = []
+        for key, value in detail.items():
+            name = None if key in ("non_field_errors", "__all__") else str(key)
+            errors += flatten_errors(value, f"{field}.{name}" if field and name else (name or field))
+        return errors
+    if isinstance(detail, list):
+        errors = []
+        for value in detail:
+            errors += flatten_errors(value, field)
+        return errors
+    return [{"field": field, "code": getattr(detail, "code", "invalid"), "detail": str(detail)}]
+
+
+def validation_detail(errors: list[dict[str, Any]]) -> str:
+    """One sentence for a person: the first problem, and how many more there are."""
+    first = errors[0]
+    sentence = f"{first['field']}: {first['detail']}" if first["field"] else first["detail"]
+    if len(errors) > 1:
+        sentence += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return sentence
+
+
+def problem_body(code: str, detail: str, **members: Any) -> dict[str, Any]:
+    problem = BY_CODE[code]
     return {
         "type": PROBLEM_TYPE_PREFIX + code,
-        "title": TITLES.get(code, code.replace("_", " ").capitalize()),
-        "status": status,
+        "title": problem.title,
+        "status": problem.status,
         "detail": detail,
         "code": code,
         **members,
     }
 
 
-def problem_response(status, code, detail, headers=None, **members):
-    response = HttpResponse(
-        json.dumps(problem_body(status, code, detail, **members)),
-        status=status,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
+def problem_response(
+    code: str, detail: str, headers: dict[str, str] | None = None, **members: Any
+) -> HttpResponse:
+    body = problem_body(code, detail, **members)
+    response = HttpResponse(json.dumps(body), status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def error_response(error: Exception, problem: ProblemType, headers: dict[str, str]) -> HttpResponse:
+    """The answer to `error`, one of the exceptions of `problem`: its detail and members."""
+    members = problem.members(error)
+    if "errors" in members:
+        detail = validation_detail(members["errors"])
+    elif isinstance(error, drf.APIException):
+        detail = str(error.detail)
+    else:
+        detail = str(error)
+    return problem_response(problem.code, detail, headers, **members)

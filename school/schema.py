@@ -1,12 +1,13 @@
-"""OpenAPI generation: every operation documents the problem responses it can really give."""
+"""OpenAPI generation: every operation documents the problem responses it can really give,
+described from the one table of problems (`school.problems.PROBLEM_TYPES`)."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.mixins import CreateModelMixin, UpdateModelMixin
 from rest_framework.permissions import AllowAny, DjangoModelPermissions
 
-from school.problems import PROBLEM_CONTENT_TYPE, problem_body
+from school.problems import BY_CODE, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problem_body
 
 
 class ProblemErrorSerializer(serializers.Serializer):
@@ -15,44 +16,74 @@ class ProblemErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details; `code` is the stable, machine-readable reason."""
-
+class ProblemBodySerializer(serializers.Serializer):
     type = serializers.CharField(help_text="A URI reference naming the problem type, one per code.")
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField()
     errors = ProblemErrorSerializer(many=True, required=False, help_text="validation_error only.")
-    invalid_course_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="unknown_course only."
-    )
-    full_course_ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="course_full only."
-    )
 
 
-def problem_example(name, status, code, detail, **members):
+# RFC 9457 problem details, with every extra member the table of problems names (lists of ids).
+ProblemSerializer = type(
+    "ProblemSerializer",
+    (ProblemBodySerializer,),
+    {
+        "__module__": __name__,
+        "__doc__": "RFC 9457 problem details; `code` is the stable, machine-readable reason.",
+        **{
+            name: serializers.ListField(
+                child=serializers.IntegerField(), required=False, help_text=f"{problem.code} only."
+            )
+            for problem in PROBLEM_TYPES
+            for name in problem.member_docs
+            if name != "errors"
+        },
+    },
+)
+
+
+def problem_example(name, code, detail, **members):
     """An OpenAPI response example of a problem, shaped by the same code that renders real ones."""
     return OpenApiExample(
         name,
-        value=problem_body(status, code, detail, **members),
+        value=problem_body(code, detail, **members),
         response_only=True,
-        status_codes=[str(status)],
+        status_codes=[str(BY_CODE[code].status)],
     )
 
 
-DESCRIPTIONS = {
-    "400": "validation_error (bad body or query parameters, named in `errors`) or parse_error (malformed JSON)",
-    "401": "not_authenticated: no valid token or session",
-    "403": "permission_denied: the user lacks the model permission for this action",
-    "404": "not_found",
-    "406": "not_acceptable: the Accept header asks for a type this endpoint cannot give",
-    "409": "conflict: the write collided with another one; retrying may succeed",
-    "413": "request_too_large: the body is over 2.5 MB",
-    "415": "unsupported_media_type: send application/json",
-    "429": "throttled: wait for the seconds in Retry-After",
+def describe(*codes):
+    """The description of a response that answers these problem codes: each with when it happens."""
+    return "; ".join(f"{code}: {BY_CODE[code].when}" for code in codes)
+
+
+def problem_responses(*codes):
+    """`responses` entries of extend_schema for the problems an operation answers beyond the
+    generic ones (`GENERIC_CODES`), grouped by status."""
+    by_status = {}
+    for code in codes:
+        by_status.setdefault(BY_CODE[code].status, []).append(code)
+    return {
+        (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=describe(*grouped))
+        for status, grouped in by_status.items()
+    }
+
+
+# What any operation may answer at each status, whatever it does.
+GENERIC_CODES = {
+    "400": ("validation_error", "parse_error"),
+    "401": ("not_authenticated",),
+    "403": ("permission_denied",),
+    "404": ("not_found",),
+    "406": ("not_acceptable",),
+    "409": ("conflict",),
+    "413": ("request_too_large",),
+    "415": ("unsupported_media_type",),
+    "429": ("throttled",),
 }
+DESCRIPTIONS = {status: describe(*codes) for status, codes in GENERIC_CODES.items()}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 WRITE_METHODS = BODY_METHODS | {"DELETE"}
 

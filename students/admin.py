@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
 
+from courses.admin import CourseAdmin
 from courses.models import Course
-from school.admin import ProblemsAsMessagesMixin
-from school.problems import Problem
+from school.admin import DomainErrorsAsMessagesMixin
+from school.errors import DomainError
+from students.exceptions import CoursesFull, UnknownCourses
 from students.models import Enrollment, Student
 from students.services import (
-    CoursesFull,
-    UnknownCourses,
     enrollment_create,
     enrollment_create_many,
     enrollment_delete,
@@ -22,16 +22,15 @@ from students.services import (
 )
 
 
-def describe(problem, courses=None):
-    """A sentence for staff that names the courses a problem is about."""
-    if isinstance(problem, CoursesFull):
-        ids = problem.members["full_course_ids"]
-        names = ", ".join(str(c) for c in Course.objects.filter(pk__in=ids).order_by("pk"))
+def describe(error):
+    """A sentence for staff that names the courses an enrollment error is about."""
+    if isinstance(error, CoursesFull):
+        names = ", ".join(str(c) for c in Course.objects.filter(pk__in=error.course_ids).order_by("pk"))
         return f"No seat left in {names}: nothing was enrolled."
-    if isinstance(problem, UnknownCourses):
-        ids = ", ".join(map(str, problem.members["invalid_course_ids"]))
+    if isinstance(error, UnknownCourses):
+        ids = ", ".join(map(str, error.course_ids))
         return f"No course has the id {ids}: nothing was enrolled."
-    return problem.detail
+    return error.message
 
 
 class EnrollmentFormSet(forms.BaseInlineFormSet):
@@ -49,8 +48,8 @@ class EnrollmentFormSet(forms.BaseInlineFormSet):
         if courses:
             try:
                 enrollment_validate(student=self.instance, course_ids=[course.pk for course in courses])
-            except Problem as problem:
-                raise ValidationError(describe(problem)) from None
+            except DomainError as error:
+                raise ValidationError(describe(error)) from None
 
 
 class EnrollmentInline(admin.TabularInline):
@@ -81,7 +80,7 @@ class CourseFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Student)
-class StudentAdmin(ProblemsAsMessagesMixin, admin.ModelAdmin):
+class StudentAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "email", "created_at"]
     list_filter = [("courses", CourseFilter), "created_at"]
     search_fields = ["first_name", "last_name", "email"]
@@ -90,8 +89,8 @@ class StudentAdmin(ProblemsAsMessagesMixin, admin.ModelAdmin):
     inlines = [EnrollmentInline]
     actions = ["enroll_in_course"]
 
-    def describe_problem(self, problem):
-        return describe(problem)
+    def describe_error(self, error):
+        return describe(error)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Enrollment:
@@ -112,8 +111,8 @@ class StudentAdmin(ProblemsAsMessagesMixin, admin.ModelAdmin):
             course = form.cleaned_data["course"]
             try:
                 results = enrollment_create_many(students=students, course_ids=[course.pk])
-            except Problem as problem:
-                self.message_user(request, describe(problem), messages.ERROR)
+            except DomainError as error:
+                self.message_user(request, describe(error), messages.ERROR)
                 return None
             new = sum(result.created for result in results.values())
             self.message_user(
@@ -143,3 +142,34 @@ class StudentAdmin(ProblemsAsMessagesMixin, admin.ModelAdmin):
 
     def has_enroll_permission(self, request):
         return request.user.has_perm("students.add_enrollment")
+
+
+class RosterInline(admin.TabularInline):
+    """Who is in the course. Enroll and unenroll from the student's page or the students list."""
+
+    model = Enrollment
+    fields = ["student", "enrolled_at"]
+    readonly_fields = ["student", "enrolled_at"]
+    extra = 0
+    can_delete = False
+    verbose_name = "enrolled student"
+    verbose_name_plural = "roster"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("student").order_by("student_id")
+
+
+# The course page shows its roster; enrollments are this app's, so the inline is added here and
+# the courses app knows nothing of them.
+admin.site.unregister(Course)
+
+
+@admin.register(Course)
+class CourseWithRosterAdmin(CourseAdmin):
+    inlines = [*CourseAdmin.inlines, RosterInline]

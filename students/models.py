@@ -1,31 +1,27 @@
 """Students and their enrollments in courses."""
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from school.normalized import NormalizedEmailField
+
 EMAIL_MAX_LENGTH = 254
 
 
-def normalize_email(email):
-    """Emails are compared ignoring case and stored lower-case."""
+def normalize_email(email: str) -> str:
+    """Emails are compared ignoring case and stored lower-case. (Lower-casing can lengthen text,
+    "İ" becomes two characters: the field checks its length on this stored form.)"""
     return email.strip().lower()
-
-
-def email_length_check(email):
-    # Lower-casing can lengthen text ("İ" becomes two characters): check the stored form.
-    if len(email) > EMAIL_MAX_LENGTH:
-        raise ValidationError(
-            f"Ensure this field has no more than {EMAIL_MAX_LENGTH} characters.", code="max_length"
-        )
 
 
 class Student(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    email = models.EmailField(
-        max_length=EMAIL_MAX_LENGTH, help_text="Unique ignoring case; stored lower-case."
+    email = NormalizedEmailField(
+        normalize=normalize_email,
+        max_length=EMAIL_MAX_LENGTH,
+        help_text="Unique ignoring case; stored lower-case.",
     )
     courses = models.ManyToManyField("courses.Course", through="Enrollment", related_name="students")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -45,17 +41,6 @@ class Student(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name} <{self.email}>"
-
-    def save(self, *args, **kwargs):
-        self.email = normalize_email(self.email)
-        super().save(*args, **kwargs)
-
-    def clean(self):
-        self.email = normalize_email(self.email)
-        try:
-            email_length_check(self.email)
-        except ValidationError as error:
-            raise ValidationError({"email": error}) from None
 
 
 class Enrollment(models.Model):

@@ -14,7 +14,9 @@ after the triggers were bypassed (disabled, or data loaded around them).
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count
@@ -22,7 +24,7 @@ from django.db.models import Count
 from courses.models import ENROLLED_WITHIN_CAPACITY, Course
 from school.constraints import violated_constraint
 from school.ids import is_valid_id
-from school.problems import Problem
+from students.exceptions import CoursesFull, NotEnrolled, StudentNotFound, UnknownCourses
 from students.models import Enrollment, Student
 
 logger = logging.getLogger(__name__)
@@ -33,72 +35,30 @@ RETRYABLE_SQLSTATES = {"40P01", "40001"}
 ATTEMPTS = 3
 
 
-class UnknownCourses(Problem):
-    status = 400
-    code = "unknown_course"
-
-    def __init__(self, *, invalid_course_ids):
-        ids = ", ".join(map(str, invalid_course_ids))
-        super().__init__(f"No course has the id {ids}.", invalid_course_ids=invalid_course_ids)
-
-
-class CoursesFull(Problem):
-    status = 409
-    code = "course_full"
-
-    def __init__(self, *, full_course_ids):
-        ids = ", ".join(map(str, full_course_ids))
-        super().__init__(
-            f"No seat is left for this request in course {ids}; nothing was enrolled.",
-            full_course_ids=full_course_ids,
-        )
-
-
-class StudentGone(Problem):
-    status = 404
-    code = "not_found"
-    detail = "The student no longer exists."
-
-
-class CapacityBelowEnrollment(Problem):
-    status = 400
-    code = "validation_error"
-
-    def __init__(self, *, capacity, enrolled):
-        self.message = f"{capacity} is below the {enrolled} students already enrolled."
-        errors = [{"field": "capacity", "code": "below_enrollment", "detail": self.message}]
-        super().__init__(f"capacity: {self.message}", errors=errors)
-
-
-class NotEnrolled(Problem):
-    status = 404
-    code = "not_found"
-    detail = "The student is not enrolled in this course."
-
-
 @dataclass(frozen=True)
 class EnrollmentResult:
-    course_ids: list  # every requested course, sorted
-    created_course_ids: list  # the ones this call enrolled the student in, sorted
+    course_ids: list[int]  # every requested course, sorted
+    created_course_ids: list[int]  # the ones this call enrolled the student in, sorted
 
     @property
-    def created(self):
+    def created(self) -> bool:
         return bool(self.created_course_ids)
 
 
-def capacity_check(*, course, capacity):
-    """Refuse a capacity below the course's current enrollment; call with the course row locked."""
-    if course.pk is None or capacity is None:
-        return
-    if capacity < course.enrolled_count:
-        raise CapacityBelowEnrollment(capacity=capacity, enrolled=course.enrolled_count)
+class SeatRow(NamedTuple):
+    """What the seat check reads of a course: no model instance."""
+
+    pk: int
+    capacity: int | None
+    enrolled_count: int
 
 
-def enrollment_create(*, student, course_ids):
+def enrollment_create(*, student: Student, course_ids: Iterable[int]) -> EnrollmentResult:
     """Enroll `student` in every course of `course_ids`, or in none of them.
 
-    Raises UnknownCourses (some id is not a course) or CoursesFull (a course has fewer free
-    seats than this call would newly take). Enrolling again in a course is harmless.
+    Raises StudentNotFound (deleted meanwhile), UnknownCourses (some id is not a course) or
+    CoursesFull (a course has fewer free seats than this call would newly take). Enrolling
+    again in a course is harmless.
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -113,10 +73,10 @@ def enrollment_create(*, student, course_ids):
 
 
 @transaction.atomic
-def _enroll(*, student, course_ids):
+def _enroll(*, student: Student, course_ids: list[int]) -> EnrollmentResult:
     # A student deleted meanwhile would fail the insert on its foreign key: lock and look first.
     if not Student.objects.select_for_update().filter(pk=student.pk).exists():
-        raise StudentGone()
+        raise StudentNotFound()
     new_ids, courses = _new_enrollments(student=student, course_ids=course_ids, lock=True)
     # The student and course locks keep any other enrollment of these pairs out until we commit;
     # the unique constraint stays as the last guard (a violation would be a bug, not a race).
@@ -124,7 +84,7 @@ def _enroll(*, student, course_ids):
     return EnrollmentResult(course_ids=course_ids, created_course_ids=new_ids)
 
 
-def _insert(enrollments, courses):
+def _insert(enrollments: list[Enrollment], courses: dict[int, SeatRow]) -> None:
     """Write `enrollments`; `courses` are their locked (pk, capacity, enrolled_count) rows.
 
     The database counts every row and refuses an over-full course itself; the checks before
@@ -135,11 +95,13 @@ def _insert(enrollments, courses):
         if violated_constraint(error, (ENROLLED_WITHIN_CAPACITY,)):
             taken = {enrollment.course_id for enrollment in enrollments}
             limited = [c.pk for c in courses.values() if c.pk in taken and c.capacity is not None]
-            raise CoursesFull(full_course_ids=limited) from error
+            raise CoursesFull(course_ids=limited) from error
         raise
 
 
-def _new_enrollments(*, student, course_ids, lock):
+def _new_enrollments(
+    *, student: Student, course_ids: list[int], lock: bool
+) -> tuple[list[int], dict[int, SeatRow]]:
     """The rules: the ids of `course_ids` (sorted, distinct) the student would newly take, and
     the (pk, capacity, enrolled_count) rows of the courses by id.
 
@@ -158,26 +120,25 @@ def _new_enrollments(*, student, course_ids, lock):
     seats_left = _seats_left([courses[pk] for pk in new_ids])
     full = [pk for pk in new_ids if seats_left.get(pk, 1) < 1]
     if full:
-        raise CoursesFull(full_course_ids=full)
+        raise CoursesFull(course_ids=full)
     return new_ids, courses
 
 
-def _existing_courses(course_ids, *, lock):
+def _existing_courses(course_ids: list[int], *, lock: bool) -> dict[int, SeatRow]:
     """{id: (pk, capacity, enrolled_count)} for `course_ids` (one query), locked in id order if
     asked; UnknownCourses names every id that is not a course."""
     # Only what the seat check reads, as (pk, capacity, enrolled_count) rows: no model instances.
-    courses = Course.objects.filter(pk__in=course_ids).order_by("pk")
-    courses = (courses.select_for_update() if lock else courses).values_list(
-        "pk", "capacity", "enrolled_count", named=True
-    )
-    courses = {c.pk: c for c in courses}
+    found = Course.objects.filter(pk__in=course_ids).order_by("pk")
+    if lock:
+        found = found.select_for_update()
+    courses = {row[0]: SeatRow(*row) for row in found.values_list("pk", "capacity", "enrolled_count")}
     unknown = [pk for pk in course_ids if pk not in courses]
     if unknown:
-        raise UnknownCourses(invalid_course_ids=unknown)
+        raise UnknownCourses(course_ids=unknown)
     return courses
 
 
-def enrollment_validate(*, student, course_ids):
+def enrollment_validate(*, student: Student, course_ids: Iterable[int]) -> None:
     """Check an enrollment without writing it (for forms): raises what enrollment_create would.
 
     `student` may be unsaved. The answer can change before a later enrollment_create, which
@@ -187,17 +148,20 @@ def enrollment_validate(*, student, course_ids):
 
 
 @transaction.atomic
-def enrollment_create_many(*, students, course_ids):
+def enrollment_create_many(
+    *, students: Iterable[Student], course_ids: Iterable[int]
+) -> dict[int, EnrollmentResult]:
     """Enroll every student in every course, or nobody in anything (staff's bulk action).
 
     Returns {student id: EnrollmentResult}. Raises UnknownCourses or CoursesFull for the first
     student who cannot be enrolled; everything enrolled before that is rolled back.
     """
+    course_ids = list(course_ids)
     return {student.pk: enrollment_create(student=student, course_ids=course_ids) for student in students}
 
 
 @transaction.atomic
-def enrollment_delete(*, student, course_id):
+def enrollment_delete(*, student: Student, course_id: int) -> None:
     """Unenroll `student` from the course; NotEnrolled if they were not in it."""
     if not is_valid_id(course_id):
         raise NotEnrolled()
@@ -209,7 +173,7 @@ def enrollment_delete(*, student, course_id):
 
 
 @transaction.atomic
-def student_delete(*, student):
+def student_delete(*, student: Student) -> None:
     """Delete a student and their enrollments, giving their seats back."""
     # Locks in the order enrolling takes them, the student, then their courses by id, so the
     # count triggers of the cascade find their course rows already ours (no deadlock).
@@ -228,11 +192,11 @@ class WrongCount:
     actual: int  # rows in the enrollments table
 
     @property
-    def over_full(self):
+    def over_full(self) -> bool:
         return self.capacity is not None and self.actual > self.capacity
 
 
-def enrollment_recount():
+def enrollment_recount() -> list[WrongCount]:
     """Set every course's `enrolled_count` from its enrollments, where the database lets it.
 
     Returns every course whose count was wrong. Those over their capacity (possible only if the
@@ -262,25 +226,25 @@ def enrollment_recount():
 
 
 @transaction.atomic
-def enrollments_bulk_create(*, pairs):
+def enrollments_bulk_create(*, pairs: Iterable[tuple[int, int]]) -> int:
     """Enroll many (student_id, course_id) pairs at once, for data loads such as seed_demo.
 
     The same rules, applied in bulk: unknown courses are an error, pairs that already exist
     are skipped, and a course that would go over capacity takes only the seats it has left
     (pairs beyond them are skipped). Returns the number of enrollments created.
     """
-    pairs = sorted(set(pairs), key=lambda pair: (pair[1], pair[0]))
-    course_ids = sorted({course_id for _, course_id in pairs})
-    student_ids = {student_id for student_id, _ in pairs}
+    ordered = sorted(set(pairs), key=lambda pair: (pair[1], pair[0]))
+    course_ids = sorted({course_id for _, course_id in ordered})
+    student_ids = {student_id for student_id, _ in ordered}
     if Student.objects.filter(pk__in=student_ids).count() != len(student_ids):
-        raise StudentGone("Some of the students do not exist.")
+        raise StudentNotFound("Some of the students do not exist.")
     courses = _existing_courses(course_ids, lock=True)
     existing = set(
         Enrollment.objects.filter(student_id__in=student_ids, course_id__in=course_ids).values_list(
             "student_id", "course_id"
         )
     )
-    new = [pair for pair in pairs if pair not in existing]
+    new = [pair for pair in ordered if pair not in existing]
     seats_left = _seats_left(courses.values())
     accepted = []
     for student_id, course_id in new:
@@ -293,6 +257,6 @@ def enrollments_bulk_create(*, pairs):
     return len(accepted)
 
 
-def _seats_left(courses):
+def _seats_left(courses: Iterable[SeatRow]) -> dict[int, int]:
     """{course id: free seats} for the courses that have a capacity (the others are unlimited)."""
     return {c.pk: c.capacity - c.enrolled_count for c in courses if c.capacity is not None}

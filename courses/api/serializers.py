@@ -1,4 +1,4 @@
-from courses.models import Course, normalize_code
+from courses.models import Course
 from school.fields import PlainReadMixin, StrictModelSerializer
 
 
@@ -21,6 +21,4 @@ class CourseSerializer(PlainReadMixin, StrictModelSerializer):
         read_only_fields = ["id", "enrolled_count", "created_at", "updated_at"]
 
     def validate_code(self, value):
-        return self.unique_ignoring_case(
-            "code", normalize_code(value), "A course with this code already exists."
-        )
+        return self.unique_ignoring_case("code", value, "A course with this code already exists.")

@@ -6,16 +6,14 @@ from courses.api.serializers import CourseSerializer
 from courses.selectors import course_list
 from courses.services import course_delete, course_update
 from school.permissions import ModelPermissions
-from school.schema import ProblemSerializer
+from school.schema import problem_responses
 
 
 @extend_schema_view(
     destroy=extend_schema(
         responses={
             204: OpenApiResponse(description="Deleted."),
-            (409, "application/problem+json"): OpenApiResponse(
-                ProblemSerializer, description="course_has_enrollments: unenroll its students first"
-            ),
+            **problem_responses("course_has_enrollments"),
         }
     )
 )

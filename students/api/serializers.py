@@ -1,10 +1,9 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from courses.api.serializers import CourseSerializer
 from school.fields import PlainReadMixin, StrictIntegerField, StrictModelSerializer
 from school.ids import MAX_ID
-from students.models import Student, email_length_check, normalize_email
+from students.models import Student
 
 MAX_COURSES_PER_REQUEST = 100
 
@@ -18,12 +17,7 @@ class StudentSerializer(PlainReadMixin, StrictModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_email(self, value):
-        email = normalize_email(value)
-        try:
-            email_length_check(email)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages, code="max_length") from None
-        return self.unique_ignoring_case("email", email, "A student with this email already exists.")
+        return self.unique_ignoring_case("email", value, "A student with this email already exists.")
 
 
 class StudentCourseSerializer(CourseSerializer):

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from courses.models import Course
 from school.ids import is_valid_id
 from school.permissions import ModelPermissions
-from school.schema import ProblemSerializer, problem_example
+from school.schema import problem_example, problem_responses
 from students.api.filters import StudentFilter
 from students.api.permissions import EnrollmentPermissions
 from students.api.serializers import (
@@ -53,10 +53,6 @@ class StudentViewSet(viewsets.ModelViewSet):
         return None if queryset.query.where else student_count()
 
 
-def problem(description):
-    return OpenApiResponse(ProblemSerializer, description=description)
-
-
 STUDENT_ID = OpenApiParameter("student_id", int, OpenApiParameter.PATH, description="The student's id.")
 COURSE_ID = OpenApiParameter("course_id", int, OpenApiParameter.PATH, description="The course's id.")
 ENROLLED_EXAMPLE = [
@@ -75,7 +71,7 @@ ENROLLED_EXAMPLE = [
 ]
 
 
-NOT_FOUND_EXAMPLE = problem_example("Not found", 404, "not_found", "Not found.")
+NOT_FOUND_EXAMPLE = problem_example("Not found", "not_found", "Not found.")
 
 
 @extend_schema(parameters=[STUDENT_ID])
@@ -112,14 +108,8 @@ NOT_FOUND_EXAMPLE = problem_example("Not found", 404, "not_found", "Not found.")
         responses={
             201: OpenApiResponse(StudentCourseSerializer(many=True), description="Enrolled (something new)."),
             200: OpenApiResponse(StudentCourseSerializer(many=True), description="Already enrolled in all."),
-            (400, "application/problem+json"): problem(
-                "validation_error (malformed body), parse_error (malformed JSON) or unknown_course "
-                "(`invalid_course_ids` lists the ids that are not courses)"
-            ),
-            (404, "application/problem+json"): problem("not_found: no such student"),
-            (409, "application/problem+json"): problem(
-                "course_full: `full_course_ids` lists the courses without a seat for this request; "
-                "nothing was enrolled"
+            **problem_responses(
+                "validation_error", "parse_error", "unknown_course", "not_found", "course_full"
             ),
         },
         examples=[
@@ -128,11 +118,10 @@ NOT_FOUND_EXAMPLE = problem_example("Not found", 404, "not_found", "Not found.")
                 "Enrolled", value=ENROLLED_EXAMPLE, response_only=True, status_codes=["201", "200"]
             ),
             problem_example(
-                "Unknown course", 400, "unknown_course", "No course has the id 999.", invalid_course_ids=[999]
+                "Unknown course", "unknown_course", "No course has the id 999.", invalid_course_ids=[999]
             ),
             problem_example(
                 "Course full",
-                409,
                 "course_full",
                 "No seat is left for this request in course 7; nothing was enrolled.",
                 full_course_ids=[7],
@@ -144,7 +133,7 @@ NOT_FOUND_EXAMPLE = problem_example("Not found", 404, "not_found", "Not found.")
         parameters=[COURSE_ID],
         responses={
             204: OpenApiResponse(description="Unenrolled."),
-            (404, "application/problem+json"): problem("not_found: no such student, or not enrolled there"),
+            **problem_responses("not_found"),
         },
         examples=[NOT_FOUND_EXAMPLE],
     ),

@@ -6,14 +6,13 @@ import threading
 import pytest
 from django.db import IntegrityError, connection
 
+from courses.exceptions import CapacityBelowEnrollment
 from courses.models import Course
 from courses.services import course_update
 from courses.tests.factories import CourseFactory
+from students.exceptions import CoursesFull, NotEnrolled
 from students.models import Enrollment, Student
 from students.services import (
-    CapacityBelowEnrollment,
-    CoursesFull,
-    NotEnrolled,
     enrollment_create,
     enrollment_delete,
     student_delete,

@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from courses.models import Course
 from courses.tests.factories import CourseFactory
 from students import services
+from students.exceptions import CoursesFull
 from students.models import Enrollment, Student
 from students.tests.factories import EnrollmentFactory, StudentFactory
 
@@ -198,7 +199,7 @@ def test_recount_reports_an_over_full_course_repairs_the_rest_and_fails():
     assert "repaired DRIFT-1: enrolled_count 0 -> 1" in out.getvalue()
     assert count(drifted) == 1 and count(full) == 2
     # It stays full: nobody else gets in while a person decides.
-    with pytest.raises(services.CoursesFull):
+    with pytest.raises(CoursesFull):
         services.enrollment_create(student=StudentFactory(), course_ids=[full.pk])
 
 

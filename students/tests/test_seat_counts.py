@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 
 from courses.models import Course
 from courses.tests.factories import CourseFactory
+from students.exceptions import CoursesFull
 from students.services import (
-    CoursesFull,
     enrollment_create,
     enrollment_create_many,
     enrollment_delete,

@@ -1,0 +1,16 @@
+"""What the course rules refuse."""
+
+from school.errors import DomainError
+
+
+class CourseHasEnrollments(DomainError):
+    message = "The course still has enrolled students; unenroll them before deleting it."
+
+
+class CapacityBelowEnrollment(DomainError):
+    """A capacity lower than the number of students the course already has."""
+
+    def __init__(self, *, capacity: int, enrolled: int) -> None:
+        self.capacity = capacity
+        self.enrolled = enrolled
+        super().__init__(f"{capacity} is below the {enrolled} students already enrolled.")
