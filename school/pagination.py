@@ -1,4 +1,4 @@
-"""Page-number pagination with the contract's defaults and strict parameter checks."""
+"""Page-number pagination with the documented defaults and strict parameter checks."""
 
 from django.core.paginator import InvalidPage, Page
 from rest_framework.exceptions import NotFound, ValidationError

@@ -139,7 +139,7 @@ def test_unknown_course_is_404(reader, path):
     assert_problem(reader.get(URL + path), 404, "not_found")
 
 
-def test_default_order_is_by_id_and_pages_have_the_contract_shape(reader):
+def test_default_order_is_by_id_and_pages_have_the_documented_shape(reader):
     courses = [CourseFactory(code=f"Z{i:02d}") for i in range(25)]
     body = reader.get(URL).json()
     assert set(body) == {"count", "next", "previous", "results"}

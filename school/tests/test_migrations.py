@@ -16,7 +16,7 @@ def test_migrate_makes_the_app_tables_and_the_cache_table():
     assert {"courses_course", "students_student", "student_courses", "school_cache"} <= table_names()
 
 
-def test_the_enrollment_table_has_the_contract_columns():
+def test_the_enrollment_table_has_the_documented_columns():
     with connection.cursor() as cursor:
         columns = {c.name for c in connection.introspection.get_table_description(cursor, "student_courses")}
     assert {"student_id", "course_id", "enrolled_at"} <= columns

@@ -1,4 +1,4 @@
-"""Every error under /api/ is an RFC 9457 problem with the contract's code; nothing internal leaks."""
+"""Every error under /api/ is an RFC 9457 problem with its documented code; nothing internal leaks."""
 
 import json
 from unittest import mock
