@@ -27,7 +27,7 @@ def no_undecodable_text(value):
 class SearchFilterSet(django_filters.FilterSet):
     """`?search=`: a case-insensitive substring match over the subclass's `search_fields`."""
 
-    search_fields = ()
+    search_fields: tuple[str, ...] = ()
     search = django_filters.CharFilter(
         method="filter_search", max_length=200, validators=[no_undecodable_text], label="Search"
     )

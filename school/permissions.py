@@ -1,5 +1,6 @@
 """Write permissions: the Django model permission for the action, checked before any lookup."""
 
+from django.db.models import Model
 from rest_framework.permissions import DjangoModelPermissions
 
 
@@ -7,7 +8,7 @@ class ModelPermissions(DjangoModelPermissions):
     """DRF's model permissions, except that a method the endpoint does not have is left to
     answer 405 rather than 403 (the check runs before DRF looks for the method's handler)."""
 
-    model = None  # the model whose permissions apply; default: the view's queryset's
+    model: type[Model] | None = None  # the model whose permissions apply; default: the view's queryset's
 
     def has_permission(self, request, view):
         if not hasattr(view, request.method.lower()):

@@ -22,7 +22,8 @@ class ProblemBodySerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = ProblemErrorSerializer(many=True, required=False, help_text="validation_error only.")
+    # A member named like Serializer.errors: this serializer only describes bodies, never validates.
+    errors = ProblemErrorSerializer(many=True, required=False, help_text="validation_error only.")  # type: ignore[assignment]
 
 
 # RFC 9457 problem details, with every extra member the table of problems names (lists of ids).

@@ -205,22 +205,19 @@ def enrollment_recount() -> list[WrongCount]:
     capacity. The rest are repaired."""
     with transaction.atomic():
         # Lock first, then count: an enrollment still in flight waits for us in its trigger.
-        courses = list(
-            Course.objects.select_for_update()
-            .order_by("pk")
-            .values_list("pk", "code", "title", "capacity", "enrolled_count", named=True)
-        )
+        courses = Course.objects.select_for_update().order_by("pk")
+        stored = [*courses.values_list("pk", "code", "title", "capacity", "enrolled_count")]
         actual = dict(
             Enrollment.objects.order_by().values("course").annotate(n=Count("*")).values_list("course", "n")
         )
         wrong = []
-        for course in courses:
-            rows = actual.get(course.pk, 0)
-            if rows == course.enrolled_count:
+        for pk, code, title, capacity, enrolled_count in stored:
+            rows = actual.get(pk, 0)
+            if rows == enrolled_count:
                 continue
-            found = WrongCount(course.code, course.title, course.capacity, course.enrolled_count, rows)
+            found = WrongCount(code, title, capacity, enrolled_count, rows)
             if not found.over_full:
-                Course.objects.filter(pk=course.pk).update(enrolled_count=rows)
+                Course.objects.filter(pk=pk).update(enrolled_count=rows)
             wrong.append(found)
     return wrong
 

@@ -16,7 +16,7 @@ class CourseFilter(SearchFilterSet):
 
     class Meta:
         model = Course
-        fields = []
+        fields: list[str] = []
 
     def filter_has_seats(self, queryset, name, value):
         return with_seats(queryset, has_seats=value == "true")

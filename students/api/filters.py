@@ -12,7 +12,7 @@ class StudentFilter(SearchFilterSet):
 
     class Meta:
         model = Student
-        fields = []
+        fields: list[str] = []
 
     def filter_course(self, queryset, name, value):
         return queryset.filter(enrollments__course_id=value)

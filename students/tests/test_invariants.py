@@ -229,3 +229,29 @@ def test_the_trigger_migration_repairs_counts_and_stops_at_an_over_full_course()
     assert_counts_exact()
     with pytest.raises(IntegrityError), transaction.atomic():
         Enrollment.objects.create(student=StudentFactory(), course=course)
+
+
+def installed_triggers():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+def test_every_count_trigger_is_installed():
+    """A later migration that rebuilds one of these tables (SQLite rebuilds a table for most
+    field changes, dropping its triggers) must create them again: this test says so."""
+    expected = {
+        "enrolled_count_insert",
+        "enrolled_count_delete",
+        "enrolled_count_update",
+        "student_count_insert",
+        "student_count_delete",
+    }
+    if connection.vendor == "postgresql":
+        expected |= {"enrolled_count_truncate", "enrolled_count_guard", "student_count_truncate"}
+    else:
+        expected |= {"enrolled_count_guard_insert", "enrolled_count_guard_update"}
+    assert expected <= installed_triggers()
