@@ -6,7 +6,9 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404
 from django.views import defaults
@@ -15,7 +17,7 @@ from rest_framework import exceptions as drf
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from school.problems import Conflict, Problem, problem_response
+from school.problems import Conflict, Problem, RequestTooLarge, problem_response
 
 logger = logging.getLogger("school.api")
 
@@ -60,6 +62,10 @@ def validation_detail(errors):
 
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception raised in an API view becomes a problem."""
+    if isinstance(exc, RequestDataTooBig):
+        # DRF (3.17.2 on) reads a JSON body through Django's `request.body`, which refuses a
+        # Content-Length over DATA_UPLOAD_MAX_MEMORY_SIZE before the parser sees a byte.
+        exc = RequestTooLarge(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if isinstance(exc, Problem):
         set_rollback()
         return problem_response(exc.status, exc.code, exc.detail, **exc.members)
