@@ -7,14 +7,16 @@ answers the requests Django refuses before any view runs.
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 
-from school.problems import Conflict, error_response, problem_response, problem_type_for
+from school.problems import Conflict, RequestTooLarge, error_response, problem_response, problem_type_for
 
 logger = logging.getLogger("school.api")
 
@@ -24,7 +26,11 @@ def exception_handler(exc, context):
 
     DRF rolls back the request's transaction for the errors it handles; each service is its own
     transaction (`@transaction.atomic`), so nothing is left half written either way."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads a JSON body through Django's `request.body`, which refuses a Content-Length
+        # over DATA_UPLOAD_MAX_MEMORY_SIZE before the parser sees a byte.
+        exc = RequestTooLarge(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    elif isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()

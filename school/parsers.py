@@ -14,7 +14,11 @@ def reject_constant(name):
 
 
 class BoundedJSONParser(JSONParser):
-    """JSON bodies up to Django's upload limit (2.5 MB by default), strict UTF-8, no NaN."""
+    """JSON bodies up to Django's upload limit (2.5 MB by default), strict UTF-8, no NaN.
+
+    DRF hands a JSONParser the body that Django's `request.body` read, and that refuses a body
+    over the limit first (RequestDataTooBig, made the same 413 by school.exceptions); the check
+    here holds for any stream that reaches the parser by another way."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
