@@ -4,10 +4,11 @@ is added by the students app, which owns enrollments.)"""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 
 from courses.exceptions import CapacityBelowEnrollment
-from courses.models import Course
+from courses.models import DESCRIPTION_MAX_LENGTH, Course
 from courses.selectors import course_list, with_seats
 from courses.services import capacity_check, course_delete, course_update
 from school.admin import DomainErrorsAsMessagesMixin
@@ -31,6 +32,12 @@ class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
         fields = ["code", "title", "description", "credits", "capacity"]
+        widgets = {"description": forms.Textarea(attrs={"maxlength": DESCRIPTION_MAX_LENGTH})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].max_length = DESCRIPTION_MAX_LENGTH
+        self.fields["description"].validators.append(MaxLengthValidator(DESCRIPTION_MAX_LENGTH))
 
     def clean_capacity(self):
         capacity = self.cleaned_data["capacity"]

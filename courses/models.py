@@ -8,6 +8,9 @@ from school.normalized import NormalizedCharField
 
 CODE_MAX_LENGTH = 20
 MAX_CREDITS = 60
+# Free text is bounded where it enters (the API and the admin form), so that no request costs
+# more than its size deserves; the column itself is unbounded text.
+DESCRIPTION_MAX_LENGTH = 10_000
 # The database's check that no course has more students than seats.
 ENROLLED_WITHIN_CAPACITY = "course_enrolled_within_capacity"
 
@@ -31,7 +34,9 @@ class Course(models.Model):
         help_text="1-20 letters, digits, '-' or '_'; unique ignoring case; stored upper-case.",
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(
+        blank=True, default="", help_text=f"At most {DESCRIPTION_MAX_LENGTH:,} characters."
+    )
     credits = models.PositiveSmallIntegerField(
         default=0, validators=[MinValueValidator(0), MaxValueValidator(MAX_CREDITS)]
     )

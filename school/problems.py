@@ -50,6 +50,20 @@ class ProblemType:
     member_docs: tuple[str, ...] = ()  # the names `members` adds, for the OpenAPI document
 
 
+# A body can hold a hundred bad items; the answer names the first of them and counts the rest.
+MAX_LISTED_ERRORS = 20
+
+
+def listed(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The `errors` member: at most MAX_LISTED_ERRORS entries, the last of them saying how many
+    more were found when there are more."""
+    if len(errors) <= MAX_LISTED_ERRORS:
+        return errors
+    rest = len(errors) - MAX_LISTED_ERRORS + 1
+    summary = {"field": None, "code": "more_errors", "detail": f"{rest} more problems are not listed."}
+    return [*errors[: MAX_LISTED_ERRORS - 1], summary]
+
+
 def field_error(name: str, reason: str) -> Callable[[Any], dict[str, Any]]:
     """Members of a domain error about one field, as a validation problem names it."""
     return lambda error: {"errors": [{"field": name, "code": reason, "detail": error.message}]}
@@ -200,8 +214,9 @@ def validation_detail(errors: list[dict[str, Any]]) -> str:
     """One sentence for a person: the first problem, and how many more there are."""
     first = errors[0]
     sentence = f"{first['field']}: {first['detail']}" if first["field"] else first["detail"]
-    if len(errors) > 1:
-        sentence += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    more = len(errors) - 1
+    if more:
+        sentence += f" (and {more} more problem{'s' if more > 1 else ''})"
     return sentence
 
 
@@ -232,6 +247,7 @@ def error_response(error: Exception, problem: ProblemType, headers: dict[str, st
     members = problem.members(error)
     if "errors" in members:
         detail = validation_detail(members["errors"])
+        members["errors"] = listed(members["errors"])
     elif isinstance(error, drf.APIException):
         detail = str(error.detail)
     else:

@@ -1,4 +1,4 @@
-from courses.models import Course
+from courses.models import DESCRIPTION_MAX_LENGTH, Course
 from school.fields import PlainReadMixin, StrictModelSerializer
 
 
@@ -19,6 +19,7 @@ class CourseSerializer(PlainReadMixin, StrictModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "enrolled_count", "created_at", "updated_at"]
+        extra_kwargs = {"description": {"max_length": DESCRIPTION_MAX_LENGTH}}
 
     def validate_code(self, value):
         return self.unique_ignoring_case("code", value, "A course with this code already exists.")

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from courses.api.serializers import CourseSerializer
-from school.fields import PlainReadMixin, StrictIntegerField, StrictModelSerializer
+from school.fields import BoundedListField, PlainReadMixin, StrictIntegerField, StrictModelSerializer
 from school.ids import MAX_ID
 from students.models import Student
 
@@ -50,7 +50,7 @@ class CourseIdField(StrictIntegerField):
 class EnrollmentRequestSerializer(serializers.Serializer):
     """The courses to enroll a student in: all of them, or none."""
 
-    course_ids = serializers.ListField(
+    course_ids = BoundedListField(
         child=CourseIdField(),
         min_length=1,
         max_length=MAX_COURSES_PER_REQUEST,
