@@ -33,10 +33,11 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## lint: ruff check and ruff format --check
+## lint: ruff check, ruff format --check, and mypy (type hints of services and selectors; mypy.ini)
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=1 $(BIN)/mypy
 
 ## format: apply ruff's fixes and formatting
 format: $(VENV)/.dev-installed
