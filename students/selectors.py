@@ -1,16 +1,17 @@
 """Reads of students and enrollments that the API and the admin share."""
 
 from functools import cache, lru_cache
+from typing import Any
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Field, QuerySet
 
 from courses.models import Course
 from school.db import FieldQuery, column_list
 from students.models import Enrollment, Student
 
 
-def student_course_list(*, student_id):
+def student_course_list(*, student_id: int) -> QuerySet[Course]:
     """The student's courses by course id, each with `enrolled_at` and `enrolled_count`."""
     return (
         Course.objects.filter(enrollments__student_id=student_id)
@@ -20,18 +21,18 @@ def student_course_list(*, student_id):
 
 
 @cache
-def _student_course_fields():
+def _student_course_fields() -> tuple[list[Field], list[str]]:
     """The columns of a student's course: the course's fields, then the enrollment's `enrolled_at`."""
     fields = [*Course._meta.concrete_fields, Enrollment._meta.get_field("enrolled_at")]
     return fields, [field.attname for field in fields]
 
 
-def _student_course_sql(*, window="", condition="", tail=""):
+def _student_course_sql(*, window: str = "", condition: str = "", tail: str = "") -> str:
     """SELECT a student's courses (`_student_course_fields()`, then `window`) WHERE the student is
     %s (and `condition`), ORDER BY course id (then `tail`)."""
     fields, _ = _student_course_fields()
     quote = connection.ops.quote_name
-    course_id = f"c.{quote(Course._meta.pk.column)}"
+    course_id = f"c.{quote(Course._meta.get_field('id').column)}"
     return (
         f"SELECT {column_list('c', fields[:-1])}, {column_list('e', fields[-1:])}{window} "
         f"FROM {quote(Course._meta.db_table)} c INNER JOIN {quote(Enrollment._meta.db_table)} e "
@@ -42,13 +43,15 @@ def _student_course_sql(*, window="", condition="", tail=""):
 
 
 @cache
-def _student_course_page_query():
+def _student_course_page_query() -> tuple[list[str], FieldQuery]:
     fields, names = _student_course_fields()
     sql = _student_course_sql(window=", COUNT(*) OVER ()", tail=" LIMIT %s OFFSET %s")
     return names, FieldQuery(sql, fields)
 
 
-def student_course_page(*, student_id, offset, limit):
+def student_course_page(
+    *, student_id: int, offset: int, limit: int
+) -> tuple[int | None, list[dict[str, Any]]]:
     """One page of `student_course_list()` and the length of the whole list, in one query:
     `(total, rows)`, each row a dict of the course's fields and `enrolled_at`; `(None, [])` when
     the page is empty (past the end, no courses, or no such student: the caller decides).
@@ -63,14 +66,14 @@ def student_course_page(*, student_id, offset, limit):
 
 
 @lru_cache(maxsize=128)
-def _student_courses_among_query(how_many):
+def _student_courses_among_query(how_many: int) -> tuple[list[str], FieldQuery]:
     fields, names = _student_course_fields()
     placeholders = ", ".join(["%s"] * how_many)
     sql = _student_course_sql(condition=f" AND {{course_id}} IN ({placeholders})")
     return names, FieldQuery(sql, fields)
 
 
-def student_courses_among(*, student_id, course_ids):
+def student_courses_among(*, student_id: int, course_ids: list[int]) -> list[dict[str, Any]]:
     """`student_course_list()` restricted to `course_ids` (at most 100: one request's courses), as
     dict rows: what an enrollment request answers. One query, no model instances."""
     if not course_ids:
@@ -79,7 +82,7 @@ def student_courses_among(*, student_id, course_ids):
     return [dict(zip(names, row, strict=True)) for row in query.rows([student_id, *course_ids])]
 
 
-def student_count():
+def student_count() -> int:
     """The number of students, from the one-row table the database keeps exact with triggers
     (migration 0004): the unfiltered `students/` list's `count` without counting the table."""
     with connection.cursor() as cursor:
@@ -88,7 +91,7 @@ def student_count():
     return Student.objects.count() if row is None else row[0]
 
 
-def course_roster(*, course):
+def course_roster(*, course: Course) -> QuerySet[Student]:
     """The students of a course by student id, each with `enrolled_at`."""
     return (
         Student.objects.filter(enrollments__course=course)
