@@ -1,7 +1,7 @@
 """Reads of students and enrollments that the API and the admin share."""
 
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import F, Field, QuerySet
@@ -32,7 +32,7 @@ def _student_course_sql(*, window: str = "", condition: str = "", tail: str = ""
     %s (and `condition`), ORDER BY course id (then `tail`)."""
     fields, _ = _student_course_fields()
     quote = connection.ops.quote_name
-    course_id = f"c.{quote(Course._meta.get_field('id').column)}"
+    course_id = f"c.{quote(cast(str, Course._meta.get_field('id').column))}"
     return (
         f"SELECT {column_list('c', fields[:-1])}, {column_list('e', fields[-1:])}{window} "
         f"FROM {quote(Course._meta.db_table)} c INNER JOIN {quote(Enrollment._meta.db_table)} e "
