@@ -8,4 +8,7 @@ class SchoolConfig(AppConfig):
     verbose_name = "School"
 
     def ready(self):
-        from school import db  # noqa: F401  (connects its connection_created receiver)
+        from school import (
+            auth,  # noqa: F401  (connects the token revocation on a new password)
+            db,  # noqa: F401  (connects its connection_created receiver)
+        )
