@@ -189,3 +189,16 @@ def test_enrollments_racing_across_server_processes_respect_capacity(deployment)
         thread.join(timeout=60)
     # On SQLite too: writers queue for the database lock instead of failing with "locked".
     assert sorted(statuses) == [201] * 3 + [409] * 9
+
+
+def test_gunicorn_reads_the_projects_configuration(deployment):
+    base = deployment.start(workers=1)
+    # A request line over gunicorn's default limit (4094) but within ours reaches the application,
+    # which answers with a problem: the search text is over its own limit.
+    status, body, headers = request(base + "/api/v1/courses/?search=" + "a" * 6000)
+    assert status == 401  # the application answered (no token), not gunicorn
+    assert headers["Content-Type"] == "application/problem+json"
+    # Past gunicorn's own limit, gunicorn answers 414 itself.
+    status, _, headers = request(base + "/api/v1/courses/?search=" + "a" * 9000)
+    assert status == 414
+    assert headers["Content-Type"] != "application/problem+json"
