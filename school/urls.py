@@ -3,10 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from school.admin_login import throttled_admin_login
 from school.exceptions import api_not_found
 from school.health import healthz, readyz
 
 urlpatterns = [
+    path("admin/login/", throttled_admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

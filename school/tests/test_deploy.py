@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
@@ -195,10 +196,38 @@ def test_gunicorn_reads_the_projects_configuration(deployment):
     base = deployment.start(workers=1)
     # A request line over gunicorn's default limit (4094) but within ours reaches the application,
     # which answers with a problem: the search text is over its own limit.
-    status, body, headers = request(base + "/api/v1/courses/?search=" + "a" * 6000)
+    status, _, headers = request(base + "/api/v1/courses/?search=" + "a" * 6000)
     assert status == 401  # the application answered (no token), not gunicorn
     assert headers["Content-Type"] == "application/problem+json"
     # Past gunicorn's own limit, gunicorn answers 414 itself.
     status, _, headers = request(base + "/api/v1/courses/?search=" + "a" * 9000)
     assert status == 414
     assert headers["Content-Type"] != "application/problem+json"
+
+
+def admin_sign_in(base, username, password):
+    """One attempt at the admin's login form, with its CSRF cookie and token, as a browser does."""
+    _, page, headers = request(base + "/admin/login/")
+    cookie = headers["Set-Cookie"].split(";")[0]
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
+    req = urllib.request.Request(
+        base + "/admin/login/",
+        data=form.encode(),
+        headers={"Host": "localhost", "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_the_admin_login_count_is_shared_by_separate_server_processes(deployment):
+    first, second = deployment.start(workers=1), deployment.start(workers=1)
+    for base in [first] * 5 + [second] * 5:
+        assert admin_sign_in(base, "nobody", "wrong") == 200  # the form again, with its error
+    # Each process has seen five attempts; the shared count refuses the eleventh, and the token
+    # door counts against the same address too.
+    assert admin_sign_in(second, "nobody", "wrong") == 429
+    assert request(first + "/api/v1/auth/token/", {"username": "x", "password": "y"})[0] == 429
