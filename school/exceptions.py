@@ -16,7 +16,15 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 
-from school.problems import Conflict, RequestTooLarge, error_response, problem_response, problem_type_for
+from school.availability import RETRY_AFTER, unavailable
+from school.problems import (
+    Conflict,
+    RequestTooLarge,
+    ServiceUnavailable,
+    error_response,
+    problem_response,
+    problem_type_for,
+)
 
 logger = logging.getLogger("school.api")
 
@@ -34,6 +42,9 @@ def exception_handler(exc, context):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
+    elif unavailable(exc):
+        logger.error("database or cache unavailable: %s", exc)
+        exc = ServiceUnavailable()
     elif isinstance(exc, IntegrityError):
         # A unique index refused a row that validation had just let through: a race. (A check
         # the services make themselves reaches here as their domain error, not as this.)
@@ -47,6 +58,8 @@ def exception_handler(exc, context):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, ServiceUnavailable):
+        headers["Retry-After"] = str(RETRY_AFTER)
     return error_response(exc, problem, headers)
 
 

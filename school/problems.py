@@ -38,6 +38,16 @@ class Conflict(drf.APIException):
     default_detail = "The write collided with another one; retrying may succeed."
 
 
+class ServiceUnavailable(drf.APIException):
+    """The database or the cache is down, refused, or did not answer in time."""
+
+    status_code = 503
+    default_code = "service_unavailable"
+    default_detail = (
+        "The service is unavailable for a moment (its database did not answer); try again shortly."
+    )
+
+
 @dataclass(frozen=True)
 class ProblemType:
     status: int
@@ -178,6 +188,13 @@ PROBLEM_TYPES = [
         "Too many requests",
         "too many requests; wait `Retry-After` seconds",
         (drf.Throttled,),
+    ),
+    ProblemType(
+        503,
+        "service_unavailable",
+        "Service unavailable",
+        "the database or cache is down or did not answer in time; wait `Retry-After` seconds",
+        (ServiceUnavailable,),
     ),
     ProblemType(
         500,

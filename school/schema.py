@@ -83,6 +83,7 @@ GENERIC_CODES = {
     "413": ("request_too_large",),
     "415": ("unsupported_media_type",),
     "429": ("throttled",),
+    "503": ("service_unavailable",),
 }
 DESCRIPTIONS = {status: describe(*codes) for status, codes in GENERIC_CODES.items()}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -119,7 +120,7 @@ class ProblemAutoSchema(AutoSchema):
 
     def _problem_statuses(self):
         permissions = self.view.get_permissions()
-        statuses = {"406", "429"}
+        statuses = {"406", "429", "503"}
         if not all(isinstance(p, AllowAny) for p in permissions):
             statuses.add("401")
         if self.method in WRITE_METHODS and any(isinstance(p, DjangoModelPermissions) for p in permissions):

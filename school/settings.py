@@ -47,6 +47,20 @@ def env_int(name):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+def env_seconds(name, default):
+    """A positive duration in seconds (decimals allowed), e.g. `5` or `0.5`."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 3600:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds between 0 and 3600, not {raw!r}.")
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -79,6 +93,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "school.availability.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -131,13 +146,34 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# A database that is down or hangs is an answer in seconds, never a hung worker (see
+# docs/operations.md): connecting gives up after DB_CONNECT_TIMEOUT; PostgreSQL cancels a
+# statement after DB_STATEMENT_TIMEOUT; and should the server not answer at all (frozen, or cut
+# off), the worker stops waiting DB_CLIENT_GRACE later (school.availability).
+DB_CONNECT_TIMEOUT = env_seconds("DJANGO_DB_CONNECT_TIMEOUT", 2)
+DB_STATEMENT_TIMEOUT = env_seconds("DJANGO_DB_STATEMENT_TIMEOUT", 5)
+DB_CLIENT_GRACE = 1
+READINESS_TIMEOUT = 2
+if DATABASES["default"]["ENGINE"] == "school.backends.postgresql":
+    DATABASES["default"]["OPTIONS"].update(
+        connect_timeout=max(1, round(DB_CONNECT_TIMEOUT)),
+        options=f"-c statement_timeout={round(DB_STATEMENT_TIMEOUT * 1000)}",
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: holds the throttle counts, so it must be shared by every server process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is down or hangs fails a sign-in in a second (503), never hangs it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {
         "default": {

@@ -28,6 +28,7 @@ print(json.dumps({
     "CONN_MAX_AGE": db["CONN_MAX_AGE"],
     "CONN_HEALTH_CHECKS": db["CONN_HEALTH_CHECKS"],
     "CACHE": settings.CACHES["default"]["BACKEND"],
+    "DB_OPTIONS": {k: v for k, v in db.get("OPTIONS", {}).items() if k in ("connect_timeout", "options")},
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "TIME_ZONE": settings.TIME_ZONE,
     "THROTTLES": settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES"),
@@ -181,7 +182,14 @@ def test_user_throttle_rate_and_proxies_from_the_environment():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DJANGO_USER_THROTTLE_RATE", "lots"), ("DJANGO_NUM_PROXIES", "two"), ("DJANGO_NUM_PROXIES", "-1")],
+    [
+        ("DJANGO_USER_THROTTLE_RATE", "lots"),
+        ("DJANGO_NUM_PROXIES", "two"),
+        ("DJANGO_NUM_PROXIES", "-1"),
+        ("DJANGO_DB_STATEMENT_TIMEOUT", "five"),
+        ("DJANGO_DB_STATEMENT_TIMEOUT", "0"),
+        ("DJANGO_DB_CONNECT_TIMEOUT", "-2"),
+    ],
 )
 def test_malformed_values_are_refused_by_name(name, value):
     result = run_python(
@@ -191,3 +199,16 @@ def test_malformed_values_are_refused_by_name(name, value):
     )
     assert result.returncode != 0
     assert name in result.stderr
+
+
+def test_postgresql_connections_carry_the_database_timeouts():
+    url = "postgres://someone@db.example.edu:5432/school"
+    defaults = read_settings(DJANGO_SECRET_KEY=SECRET, DATABASE_URL=url)["DB_OPTIONS"]
+    assert defaults == {"connect_timeout": 2, "options": "-c statement_timeout=5000"}
+    chosen = read_settings(
+        DJANGO_SECRET_KEY=SECRET,
+        DATABASE_URL=url,
+        DJANGO_DB_STATEMENT_TIMEOUT="1.5",
+        DJANGO_DB_CONNECT_TIMEOUT="4",
+    )["DB_OPTIONS"]
+    assert chosen == {"connect_timeout": 4, "options": "-c statement_timeout=1500"}
