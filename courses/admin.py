@@ -31,7 +31,7 @@ class HasSeatsFilter(admin.SimpleListFilter):
 class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = ["code", "title", "description", "credits", "capacity"]
+        fields = ["code", "title", "description", "credits", "capacity", "instructors"]
         widgets = {"description": forms.Textarea(attrs={"maxlength": DESCRIPTION_MAX_LENGTH})}
 
     def __init__(self, *args, **kwargs):
@@ -56,6 +56,7 @@ class CourseAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     search_fields = ["code", "title"]
     ordering = ["code"]
     readonly_fields = ["created_at", "updated_at"]
+    filter_horizontal = ["instructors"]
 
     def get_queryset(self, request):
         # The counts come in the list's one query, not one query per row.
@@ -80,7 +81,9 @@ class CourseAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            course_update(course=obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+            # Instructors are a many-to-many: the admin saves them after this, in save_related.
+            fields = [name for name in form.changed_data if not Course._meta.get_field(name).many_to_many]
+            course_update(course=obj, **{name: form.cleaned_data[name] for name in fields})
         else:
             obj.save()
 

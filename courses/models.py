@@ -1,5 +1,6 @@
 """The course catalogue."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
@@ -52,6 +53,10 @@ class Course(models.Model):
     # database refuses any other value, and save() never writes it.
     enrolled_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Students enrolled now (read-only)."
+    )
+    # Teachers of the course: they may read its roster.
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="taught_courses", help_text="Who teaches it."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

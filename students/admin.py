@@ -86,6 +86,7 @@ class StudentAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     search_fields = ["first_name", "last_name", "email"]
     ordering = ["last_name", "first_name"]
     readonly_fields = ["created_at", "updated_at"]
+    autocomplete_fields = ["user"]
     inlines = [EnrollmentInline]
     actions = ["enroll_in_course"]
 

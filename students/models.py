@@ -1,5 +1,6 @@
 """Students and their enrollments in courses."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -24,6 +25,15 @@ class Student(models.Model):
         help_text="Unique ignoring case; stored lower-case.",
     )
     courses = models.ManyToManyField("courses.Course", through="Enrollment", related_name="students")
+    # The account a student signs in with, if any: it may read this record and enroll it.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="student",
+        help_text="The account this student signs in with (set by registrars).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -39,19 +39,20 @@ def test_the_database_cache_works_without_createcachetable():
     assert cache.get("probe") == 42
 
 
-def school_write_permissions():
+def school_permissions():
     return set(
-        Permission.objects.filter(content_type__app_label__in=["courses", "students"])
-        .exclude(codename__startswith="view_")
-        .values_list("codename", flat=True)
+        Permission.objects.filter(content_type__app_label__in=["courses", "students"]).values_list(
+            "codename", flat=True
+        )
     )
 
 
-def test_registrar_group_holds_every_write_permission_of_the_school_apps():
+def test_registrar_group_holds_every_permission_of_the_school_apps():
     group = Group.objects.get(name="Registrar")
-    expected = school_write_permissions()
+    expected = school_permissions()
     assert expected >= {"add_course", "change_course", "delete_course", "add_student", "change_student"}
     assert expected >= {"add_enrollment", "change_enrollment", "delete_enrollment"}
+    assert expected >= {"view_course", "view_student", "view_enrollment"}
     assert set(group.permissions.values_list("codename", flat=True)) == expected
 
 
@@ -64,7 +65,7 @@ def test_every_migration_reverses_and_reapplies():
     call_command("migrate", verbosity=0)
     assert {"courses_course", "students_student", "student_courses", "school_cache"} <= table_names()
     registrar = Group.objects.get(name="Registrar")
-    assert set(registrar.permissions.values_list("codename", flat=True)) == school_write_permissions()
+    assert set(registrar.permissions.values_list("codename", flat=True)) == school_permissions()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 
 from courses.models import Course
 from courses.tests.factories import CourseFactory
-from students.models import Enrollment
+from students.models import Enrollment, Student
 from students.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +239,36 @@ def test_the_enroll_action_needs_add_enrollment(client, make_user):
     student, course = StudentFactory(), CourseFactory()
     enroll_action(client, [student], course)
     assert not Enrollment.objects.exists()
+
+
+def test_registrars_link_a_student_to_an_account_and_a_course_to_its_instructors(
+    admin_client_logged_in, make_user
+):
+    student, course, account, teacher = StudentFactory(), CourseFactory(capacity=5), make_user(), make_user()
+    page = admin_client_logged_in.get(f"/admin/students/student/{student.pk}/change/").content.decode()
+    assert 'name="user"' in page
+    form = {
+        "first_name": student.first_name,
+        "last_name": student.last_name,
+        "email": student.email,
+        "user": account.pk,
+        "enrollments-TOTAL_FORMS": 0,
+        "enrollments-INITIAL_FORMS": 0,
+    }
+    response = admin_client_logged_in.post(f"/admin/students/student/{student.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Student.objects.get(pk=student.pk).user == account
+    form = {
+        "code": course.code,
+        "title": course.title,
+        "description": "",
+        "credits": course.credits,
+        "capacity": 4,
+        "instructors": [teacher.pk],
+        "enrollments-TOTAL_FORMS": 0,
+        "enrollments-INITIAL_FORMS": 0,
+    }
+    response = admin_client_logged_in.post(f"/admin/courses/course/{course.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    course = Course.objects.get(pk=course.pk)
+    assert (course.capacity, list(course.instructors.all())) == (4, [teacher])
