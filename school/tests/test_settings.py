@@ -28,6 +28,7 @@ print(json.dumps({
     "CONN_MAX_AGE": db["CONN_MAX_AGE"],
     "CONN_HEALTH_CHECKS": db["CONN_HEALTH_CHECKS"],
     "CACHE": settings.CACHES["default"]["BACKEND"],
+    "CORS": settings.CORS_ALLOWED_ORIGINS,
     "DB_OPTIONS": {k: v for k, v in db.get("OPTIONS", {}).items() if k in ("connect_timeout", "options")},
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "TIME_ZONE": settings.TIME_ZONE,
@@ -212,3 +213,12 @@ def test_postgresql_connections_carry_the_database_timeouts():
         DJANGO_DB_CONNECT_TIMEOUT="4",
     )["DB_OPTIONS"]
     assert chosen == {"connect_timeout": 4, "options": "-c statement_timeout=1500"}
+
+
+def test_cors_origins_from_the_environment_and_none_by_default():
+    assert read_settings(DJANGO_SECRET_KEY=SECRET)["CORS"] == []
+    origins = "https://portal.example.edu, https://app.example.edu"
+    assert read_settings(DJANGO_SECRET_KEY=SECRET, DJANGO_CORS_ALLOWED_ORIGINS=origins)["CORS"] == [
+        "https://portal.example.edu",
+        "https://app.example.edu",
+    ]
