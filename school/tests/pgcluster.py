@@ -7,11 +7,12 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from school.tests.servers import free_port
 
 
 def _binary(name):
@@ -32,12 +33,6 @@ def available():
     except KeyError:
         return "there is no postgres system user"
     return None
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Cluster:

@@ -2,31 +2,22 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 
-PROJECT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from school.tests import servers
+from school.tests.servers import PROJECT
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def request(url, body=None, token=None):
@@ -79,42 +70,20 @@ def deployment(tmp_path, collected_static):
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'deploy.sqlite3'}"
 
     def manage(*command):
-        return subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=PROJECT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        ).stdout
+        return servers.manage(env, *command)
 
     manage("migrate", "--noinput")
-    servers = []
+    started = []
 
     def start(workers=2, **extra_env):
-        port = free_port()
-        server = subprocess.Popen(
-            [BIN / "gunicorn", "school.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"],
-            cwd=PROJECT,
-            env={**env, **extra_env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        servers.append(server)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                request(base + "/healthz")
-                return base
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
+        server, base = servers.start_gunicorn({**env, **extra_env}, workers)
+        started.append(server)
+        return base
 
     try:
         yield SimpleNamespace(start=start, manage=manage)
     finally:
-        for server in servers:
+        for server in started:
             server.terminate()
             server.wait(timeout=10)
         # Throttle counts written by the servers were committed; later tests must not see them.
@@ -205,29 +174,11 @@ def test_gunicorn_reads_the_projects_configuration(deployment):
     assert headers["Content-Type"] != "application/problem+json"
 
 
-def admin_sign_in(base, username, password):
-    """One attempt at the admin's login form, with its CSRF cookie and token, as a browser does."""
-    _, page, headers = request(base + "/admin/login/")
-    cookie = headers["Set-Cookie"].split(";")[0]
-    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
-    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
-    req = urllib.request.Request(
-        base + "/admin/login/",
-        data=form.encode(),
-        headers={"Host": "localhost", "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def test_the_admin_login_count_is_shared_by_separate_server_processes(deployment):
     first, second = deployment.start(workers=1), deployment.start(workers=1)
     for base in [first] * 5 + [second] * 5:
-        assert admin_sign_in(base, "nobody", "wrong") == 200  # the form again, with its error
+        assert servers.admin_sign_in(base, "nobody", "wrong") == 200  # the form again, with its error
     # Each process has seen five attempts; the shared count refuses the eleventh, and the token
     # door counts against the same address too.
-    assert admin_sign_in(second, "nobody", "wrong") == 429
+    assert servers.admin_sign_in(second, "nobody", "wrong") == 429
     assert request(first + "/api/v1/auth/token/", {"username": "x", "password": "y"})[0] == 429

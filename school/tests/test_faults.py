@@ -8,23 +8,16 @@ the worker (30 s); the configured deadlines answer in about three.
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 
-from school.tests import pgcluster
-from school.tests.test_deploy import admin_sign_in
-
-PROJECT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from school.tests import pgcluster, servers
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="fault tests run in the PostgreSQL pass"),
@@ -81,44 +74,17 @@ def server():
         DJANGO_DB_CONNECT_TIMEOUT="1",
     )
 
-    def manage(*command):
-        return subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=PROJECT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        ).stdout
-
     gunicorn = None
     try:
-        manage("migrate", "--noinput")
-        ids = json.loads(manage("shell", "-c", SETUP).strip().splitlines()[-1])
-        port = pgcluster.free_port()
-        gunicorn = subprocess.Popen(
-            [BIN / "gunicorn", "school.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
-            cwd=PROJECT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        assert pgcluster.wait_until(lambda: _up(base), 30), "gunicorn did not start"
-        yield SimpleNamespace(cluster=cluster, base=base, manage=manage, **ids)
+        servers.manage(env, "migrate", "--noinput")
+        ids = json.loads(servers.manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])
+        gunicorn, base = servers.start_gunicorn(env, workers=2)
+        yield SimpleNamespace(cluster=cluster, base=base, **ids)
     finally:
         if gunicorn is not None:
             gunicorn.terminate()
             gunicorn.wait(timeout=30)
         cluster.remove()
-
-
-def _up(base):
-    try:
-        return call(base + "/healthz")[0] == 200
-    except OSError:
-        return False
 
 
 def courses(server):
@@ -210,7 +176,7 @@ def test_a_stopped_database_is_503_at_once_and_service_returns_when_it_starts(se
         status, _, _, seconds = call(server.base + "/healthz")
         assert (status, seconds < 1) == (200, True)
         # The admin (no problem JSON there) is a plain 503 too, never a 500.
-        assert admin_sign_in(server.base, "faults", "wrong") == 503
+        assert servers.admin_sign_in(server.base, "faults", "wrong") == 503
     finally:
         server.cluster.start()
     assert pgcluster.wait_until(lambda: courses(server)[0] == 200, 15), "no recovery after the restart"
