@@ -1,4 +1,4 @@
-"""`make run`'s demo set-up: two users with tokens, demo data once, nothing duplicated on a rerun."""
+"""`make run`'s demo set-up: four users with tokens, demo data once, nothing duplicated on a rerun."""
 
 from io import StringIO
 
@@ -34,6 +34,13 @@ def test_makes_users_tokens_and_data_and_prints_them():
     assert "http://127.0.0.1:8000/admin/" in output
     assert Course.objects.exists() and Student.objects.exists()
     assert Enrollment.objects.exists()
+    student, instructor = User.objects.get(username="student"), User.objects.get(username="instructor")
+    assert Student.objects.get(user=student).pk == Student.objects.order_by("pk").first().pk
+    assert list(instructor.taught_courses.all()) == [Course.objects.order_by("pk").first()]
+    assert not student.is_staff and not instructor.is_staff
+    for user in (student, instructor):
+        assert Token.objects.get(user=user).key in output
+    assert "student-demo-password" in output and "instructor-demo-password" in output
 
 
 @override_settings(DEBUG=True)
@@ -41,8 +48,16 @@ def test_a_second_run_changes_nothing():
     setup_demo()
     tokens = dict(Token.objects.values_list("user__username", "key"))
     counts = (User.objects.count(), Course.objects.count(), Student.objects.count())
+    links = (
+        list(Student.objects.exclude(user=None).values_list("pk", "user")),
+        Course.instructors.through.objects.count(),
+    )
     setup_demo()
     assert dict(Token.objects.values_list("user__username", "key")) == tokens
+    assert (
+        list(Student.objects.exclude(user=None).values_list("pk", "user")),
+        Course.instructors.through.objects.count(),
+    ) == links
     assert (User.objects.count(), Course.objects.count(), Student.objects.count()) == counts
 
 

@@ -12,8 +12,10 @@ from students.models import Student
 
 # Fixed on purpose so that a newcomer can log in; refused unless DJANGO_DEBUG is on.
 DEMO_USERS = [
-    {"username": "admin", "password": "admin-demo-password", "superuser": True},
-    {"username": "registrar", "password": "registrar-demo-password", "superuser": False},
+    {"username": "admin", "password": "admin-demo-password", "role": "superuser"},
+    {"username": "registrar", "password": "registrar-demo-password", "role": "registrar"},
+    {"username": "student", "password": "student-demo-password", "role": "student"},
+    {"username": "instructor", "password": "instructor-demo-password", "role": "instructor"},
 ]
 DEMO_SIZE = {"students": 40, "courses": 12, "per_student": 3}
 
@@ -29,9 +31,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "setup_demo makes users with known passwords: run it only with DJANGO_DEBUG=1."
             )
-        tokens = {spec["username"]: self._demo_user(spec) for spec in DEMO_USERS}
         if not Course.objects.exists() and not Student.objects.exists():
             call_command("seed_demo", verbosity=0, stdout=self.stdout, **DEMO_SIZE)
+        tokens = {spec["username"]: self._demo_user(spec) for spec in DEMO_USERS}
         base = options["base_url"].rstrip("/")
         lines = [
             "",
@@ -45,20 +47,31 @@ class Command(BaseCommand):
         ]
         for spec in DEMO_USERS:
             lines.append(
-                f"  {spec['username']:<10} password {spec['password']:<24} token {tokens[spec['username']]}"
+                f"  {spec['username']:<10} password {spec['password']:<26} token {tokens[spec['username']]}"
             )
         lines += ["", f'Try: curl -H "Authorization: Token {tokens["registrar"]}" {base}/api/v1/courses/', ""]
         self.stdout.write("\n".join(lines))
 
     def _demo_user(self, spec):
+        role = spec["role"]
         user, created = User.objects.get_or_create(
             username=spec["username"],
-            defaults={"is_staff": True, "is_superuser": spec["superuser"]},
+            defaults={"is_staff": role in ("superuser", "registrar"), "is_superuser": role == "superuser"},
         )
         if created:
             user.set_password(spec["password"])
             user.save()
-        if not spec["superuser"]:
+        if role == "registrar":
             user.groups.add(Group.objects.get(name=REGISTRAR_GROUP))
+        elif role == "student" and not Student.objects.filter(user=user).exists():
+            # The first demo student without an account signs in as `student`.
+            first = Student.objects.filter(user=None).order_by("pk").first()
+            if first is not None:
+                first.user = user
+                first.save(update_fields=["user"])
+        elif role == "instructor" and not user.taught_courses.exists():
+            first = Course.objects.order_by("pk").first()
+            if first is not None:
+                first.instructors.add(user)
         token, _ = Token.objects.get_or_create(user=user)
         return token.key
