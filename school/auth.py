@@ -1,21 +1,50 @@
-"""Token sign-in: `POST /api/v1/auth/token/` trades a username and password for an API token;
-a new password revokes the user's tokens."""
+"""Tokens: `POST /api/v1/auth/token/` trades a username and password for an API token,
+`DELETE` revokes the caller's; a new password revokes the user's tokens."""
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
 
 from school.parsers import BoundedJSONParser
 from school.throttling import SignInThrottle
 
 
+class SignInOrSignedIn(BasePermission):
+    """Anyone may sign in (POST); revoking (DELETE) needs the credentials being revoked."""
+
+    def has_permission(self, request, view):
+        return request.method in view.anonymous_methods or bool(
+            request.user and request.user.is_authenticated
+        )
+
+
 class ObtainTokenView(ObtainAuthToken):
-    authentication_classes = []
     parser_classes = [BoundedJSONParser]
+    permission_classes = [SignInOrSignedIn]
+    anonymous_methods = {"POST"}
     # Every attempt counts, right or wrong: it is what makes guessing passwords slow.
     throttle_classes = [SignInThrottle]
+
+    def perform_authentication(self, request):
+        # Signing in reads no credentials: a stale token sent along must not stand in its way.
+        if request.method not in self.anonymous_methods:
+            request.user  # noqa: B018  (authenticates now, so a bad token is a 401 before anything)
+
+    @extend_schema(
+        summary="Revoke the caller's token",
+        description="The token (and any other of the caller's) stops working at once: the next request with it is 401.",
+        request=None,
+        responses={204: OpenApiResponse(description="Revoked.")},
+    )
+    def delete(self, request, *args, **kwargs):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @receiver(pre_save, sender=get_user_model(), dispatch_uid="school.auth.revoke_tokens_on_new_password")

@@ -121,7 +121,8 @@ class ProblemAutoSchema(AutoSchema):
     def _problem_statuses(self):
         permissions = self.view.get_permissions()
         statuses = {"406", "429", "503"}
-        if not all(isinstance(p, AllowAny) for p in permissions):
+        anonymous = self.method in getattr(self.view, "anonymous_methods", ())
+        if not anonymous and not all(isinstance(p, AllowAny) for p in permissions):
             statuses.add("401")
         if self.method in WRITE_METHODS and any(isinstance(p, DjangoModelPermissions) for p in permissions):
             statuses.add("403")
