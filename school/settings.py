@@ -115,8 +115,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, with a health check that asks the socket instead of running SELECT 1.
-    DATABASES["default"]["ENGINE"] = "school.backends.postgresql"
     # Bind parameters on the server and let psycopg prepare a statement once a connection has run
     # it 5 times: PostgreSQL then plans each hot query once per connection, not on every request.
     # (A transaction-pooling proxy such as PgBouncer in transaction mode needs this turned off.)
