@@ -183,10 +183,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# The admin's messages live in the session it already has; the default (a signed cookie, with the
-# session as fallback) builds a cookie signer on every request, API requests included.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
