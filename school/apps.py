@@ -8,4 +8,4 @@ class SchoolConfig(AppConfig):
     verbose_name = "School"
 
     def ready(self):
-        from school import db  # noqa: F401  (connects its connection_created receiver)
+        from school.fastpath import sql  # noqa: F401  (connects its connection_created receiver)

@@ -27,6 +27,7 @@ print(json.dumps({
     "HOST": db.get("HOST", ""),
     "CONN_MAX_AGE": db["CONN_MAX_AGE"],
     "CONN_HEALTH_CHECKS": db["CONN_HEALTH_CHECKS"],
+    "OPTIONS": db.get("OPTIONS", {}),
     "CACHE": settings.CACHES["default"]["BACKEND"],
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "TIME_ZONE": settings.TIME_ZONE,
@@ -86,6 +87,8 @@ def test_postgresql_from_database_url_with_persistent_checked_connections():
     assert values["HOST"] == "db.internal"
     assert values["CONN_MAX_AGE"] > 0
     assert values["CONN_HEALTH_CHECKS"] is True
+    # Prepared statements (school/fastpath/README.md); the hand-written reads' binary rows need the binding.
+    assert values["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
 
 
 def test_cache_is_the_database_unless_redis_url_is_set():

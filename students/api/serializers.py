@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from courses.api.serializers import CourseSerializer
-from school.fields import PlainReadMixin, StrictIntegerField, StrictModelSerializer
+from school.fastpath.render import PlainReadMixin
+from school.fields import StrictIntegerField, StrictModelSerializer
 from school.ids import MAX_ID
 from students.models import Student, email_length_check, normalize_email
 

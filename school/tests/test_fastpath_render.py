@@ -1,4 +1,4 @@
-"""The orjson renderer writes DRF's JSONRenderer's bytes."""
+"""The orjson renderer writes DRF's JSONRenderer's bytes (school/fastpath/render.py)."""
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from school.renderers import JSONRenderer
+from school.fastpath.render import JSONRenderer
 
 PAYLOADS = [
     {},
