@@ -19,7 +19,7 @@ import psycopg
 PATH = re.compile(r"^/api/v1/students/([0-9]{1,18})/courses/$")
 TOKEN = re.compile(r"^Token ([0-9a-f]{40})$")
 
-# The service's statements, word for word (school/authentication.py, students/selectors.py).
+# The service's statements, word for word (school/fastpath/auth.py, school/fastpath/student_courses.py).
 TOKEN_SQL = """
 SELECT t."key", t."user_id", t."created", u."id", u."password", u."last_login", u."is_superuser",
        u."username", u."first_name", u."last_name", u."email", u."is_staff", u."is_active",

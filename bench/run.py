@@ -1,8 +1,8 @@
 """The benchmark behind `make bench`: seed PostgreSQL, serve with gunicorn, load with wrk.
 
 Prints a table of requests/s and p50/p99 latency per scenario, the service's requests/s as a
-fraction of the bare floor's (bench/floor.py), and the cost ratios of CONTRACT's performance
-targets; writes bench/results/latest.json and bench/results/latest.svg.
+fraction of the bare floor's (bench/floor.py), and the cost ratios of the performance targets;
+writes bench/results/latest.json and bench/results/latest.svg.
 
     python bench/run.py [--students 20000 --courses 400 --per-student 5] [--duration 6]
 
@@ -107,7 +107,7 @@ def free_port():
 
 
 class Gunicorn:
-    """`gunicorn <app> -w 2`, the command CONTRACT names, on a free port."""
+    """`gunicorn <app> -w 2`, the command the performance targets are measured with, on a free port."""
 
     def __init__(self, app, env, workers=2):
         self.port = free_port()

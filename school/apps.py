@@ -8,7 +8,9 @@ class SchoolConfig(AppConfig):
     verbose_name = "School"
 
     def ready(self):
+        # Modules whose signal receivers must be connected before the first request.
         from school import (
-            auth,  # noqa: F401  (connects the token revocation on a new password)
-            db,  # noqa: F401  (connects its connection_created receiver)
+            auth,  # noqa: F401  (revokes tokens on a new password)
+            availability,  # noqa: F401  (puts every PostgreSQL query under a deadline)
         )
+        from school.fastpath import sql  # noqa: F401  (the faster timestamptz loader)

@@ -1,8 +1,10 @@
-"""Page-number pagination with the documented defaults and strict parameter checks."""
+"""Page-number pagination with the API's defaults and strict parameter checks."""
 
-from django.core.paginator import InvalidPage, Page
+from django.core.paginator import InvalidPage
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+from school.fastpath.pagination import PageWithTotalMixin
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -21,7 +23,7 @@ def positive_int_param(request, name):
     return int(raw)
 
 
-class PagePagination(PageNumberPagination):
+class PagePagination(PageWithTotalMixin, PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -52,22 +54,6 @@ class PagePagination(PageNumberPagination):
         except InvalidPage:
             raise NotFound(f"Page {page_number} is past the last page ({paginator.num_pages}).") from None
         return list(self.page)
-
-    def paginate_rows(self, request, page_with_total, queryset):
-        """The same page as `paginate_queryset(queryset(), request)`, read with one query:
-        `page_with_total(offset, limit)` returns `(total, rows)`, the rows of the page and the
-        length of the whole list (a window count). Only an empty page builds `queryset()` to
-        count the list, to tell an empty list from a page past its end."""
-        page_number = self.page_number(request)
-        page_size = self.get_page_size(request)
-        total, rows = page_with_total((page_number - 1) * page_size, page_size)
-        if not rows:
-            return self.paginate_queryset(queryset(), request)
-        self.request = request
-        paginator = self.django_paginator_class(rows, page_size)
-        paginator.count = total
-        self.page = Page(rows, page_number, paginator)
-        return rows
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

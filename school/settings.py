@@ -133,11 +133,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, with a health check that asks the socket instead of running SELECT 1.
+    # Django's backend, with a health check that asks the socket instead of running SELECT 1,
+    # which would wait for ever on a frozen server (school/backends/postgresql).
     DATABASES["default"]["ENGINE"] = "school.backends.postgresql"
-    # Bind parameters on the server and let psycopg prepare a statement once a connection has run
-    # it 5 times: PostgreSQL then plans each hot query once per connection, not on every request.
-    # (A transaction-pooling proxy such as PgBouncer in transaction mode needs this turned off.)
+    # A speed trick (school/fastpath/README.md): bind parameters on the server and let psycopg
+    # prepare a statement once a connection has run it 5 times, so PostgreSQL plans each hot query
+    # once per connection, not on every request; server-side binding also lets the hand-written
+    # reads ask for binary rows. (Behind PgBouncer in transaction mode, set prepare_threshold to
+    # None: statements are then planned per request, and binary rows still work.)
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: take the write lock when a transaction starts, so concurrent
@@ -233,10 +236,6 @@ CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_HEADERS = ("authorization", "content-type")
 CORS_EXPOSE_HEADERS = ("Retry-After", "WWW-Authenticate")
 
-# The admin's messages live in the session it already has; the default (a signed cookie, with the
-# session as fallback) builds a cookie signer on every request, API requests included.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -261,7 +260,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["school.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "school.renderers.JSONRenderer",
+        "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "school.pagination.PagePagination",

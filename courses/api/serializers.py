@@ -1,5 +1,6 @@
 from courses.models import DESCRIPTION_MAX_LENGTH, Course
-from school.fields import PlainReadMixin, StrictModelSerializer
+from school.fastpath.render import PlainReadMixin
+from school.fields import StrictModelSerializer
 
 
 class CourseSerializer(PlainReadMixin, StrictModelSerializer):

@@ -27,6 +27,7 @@ print(json.dumps({
     "HOST": db.get("HOST", ""),
     "CONN_MAX_AGE": db["CONN_MAX_AGE"],
     "CONN_HEALTH_CHECKS": db["CONN_HEALTH_CHECKS"],
+    "OPTIONS": db.get("OPTIONS", {}),
     "CACHE": settings.CACHES["default"]["BACKEND"],
     "CORS": settings.CORS_ALLOWED_ORIGINS,
     "DB_OPTIONS": {k: v for k, v in db.get("OPTIONS", {}).items() if k in ("connect_timeout", "options")},
@@ -83,11 +84,14 @@ def test_postgresql_from_database_url_with_persistent_checked_connections():
     values = read_settings(
         DJANGO_SECRET_KEY=SECRET, DATABASE_URL="postgres://someone@db.internal:5433/school"
     )
-    assert values["ENGINE"] == "school.backends.postgresql"  # Django's, with a cheaper health check
+    assert values["ENGINE"] == "school.backends.postgresql"  # Django's, with a health check that cannot hang
     assert values["NAME"] == "school"
     assert values["HOST"] == "db.internal"
     assert values["CONN_MAX_AGE"] > 0
     assert values["CONN_HEALTH_CHECKS"] is True
+    # Prepared statements (school/fastpath/README.md); the hand-written reads' binary rows need the binding.
+    options = {k: v for k, v in values["OPTIONS"].items() if k not in ("connect_timeout", "options")}
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
 
 
 def test_cache_is_the_database_unless_redis_url_is_set():

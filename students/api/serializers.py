@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
 from courses.api.serializers import CourseSerializer
-from school.fields import BoundedListField, PlainReadMixin, StrictIntegerField, StrictModelSerializer
+from school.fastpath.render import PlainReadMixin
+from school.fields import BoundedListField, StrictIntegerField, StrictModelSerializer
 from school.ids import MAX_ID
 from students.models import Student
 

@@ -11,6 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from courses.models import Course
+from school.fastpath.student_courses import student_course_page, student_courses_among
 from school.ids import is_valid_id
 from school.permissions import ModelPermissions
 from school.schema import problem_example, problem_responses
@@ -23,13 +24,7 @@ from students.api.serializers import (
     StudentSerializer,
 )
 from students.models import Student
-from students.selectors import (
-    course_roster,
-    student_count,
-    student_course_list,
-    student_course_page,
-    student_courses_among,
-)
+from students.selectors import course_roster, student_count, student_course_list
 from students.services import enrollment_create, enrollment_delete, student_delete
 
 ID_PATTERN = r"[0-9]+"

@@ -1,4 +1,4 @@
-"""The fast read path renders exactly what DRF's own fields would."""
+"""PlainReadMixin renders exactly what DRF's own fields would (school/fastpath/render.py)."""
 
 import pytest
 from rest_framework import serializers

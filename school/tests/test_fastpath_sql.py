@@ -1,4 +1,4 @@
-"""The hand-written hot reads read exactly what the ORM reads (school/db.py)."""
+"""The hand-written hot reads read exactly what the ORM reads (school/fastpath/sql.py)."""
 
 from datetime import UTC, datetime
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from courses.models import Course
 from courses.tests.factories import CourseFactory
-from school.db import FieldQuery, column_list
+from school.fastpath.sql import BINARY, FieldQuery, binary_rows, column_list
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +81,36 @@ def test_infinity_is_refused_as_django_refuses_it():
     with connection.cursor() as cursor, pytest.raises(DataError, match="after year 10K"):
         cursor.execute("SELECT 'infinity'::timestamptz")
         cursor.fetchone()
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="PostgreSQL's binary rows")
+def test_a_django_cursor_gives_binary_rows_when_asked():
+    """FieldQuery asks for binary rows by setting psycopg's `format` on the cursor Django wraps."""
+    assert binary_rows(connection)
+    with connection.cursor() as cursor:
+        cursor.cursor.format = BINARY
+        cursor.execute("SELECT %s::bigint, now()", [42])
+        assert cursor.cursor.pgresult.fformat(0) == cursor.cursor.pgresult.fformat(1) == BINARY
+        value, now = cursor.fetchone()
+    assert value == 42 and now.tzinfo is UTC
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="PostgreSQL's cursor classes")
+@pytest.mark.django_db(transaction=True)
+def test_without_server_side_binding_rows_come_as_text_and_read_the_same():
+    """Django gives a client-side-binding cursor then, which refuses binary rows: FieldQuery reads
+    text rows instead, with the same values."""
+    CourseFactory(capacity=None)
+    CourseFactory(capacity=3, description="x")
+    fields = Course._meta.concrete_fields
+    query = FieldQuery(f"SELECT {column_list('c', fields)} FROM courses_course c ORDER BY c.id", fields)
+    binary = query.rows([])
+    options = connection.settings_dict["OPTIONS"]
+    connection.close()
+    connection.settings_dict["OPTIONS"] = {k: v for k, v in options.items() if k != "server_side_binding"}
+    try:
+        assert not binary_rows(connection)
+        assert query.rows([]) == binary
+    finally:
+        connection.close()
+        connection.settings_dict["OPTIONS"] = options

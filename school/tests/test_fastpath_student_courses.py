@@ -1,4 +1,5 @@
-"""The hand-written page of a student's courses is the ORM's list, page by page."""
+"""A student's courses read by hand-written SQL are the ORM's list, page by page, and the bench's
+floor runs the same statements (school/fastpath/student_courses.py, bench/floor.py)."""
 
 import json
 from datetime import UTC
@@ -7,13 +8,13 @@ import pytest
 from django.db import connection
 
 from courses.tests.factories import CourseFactory
-from students.api.serializers import StudentCourseSerializer
-from students.selectors import (
+from school.fastpath.student_courses import (
     _student_course_page_query,
-    student_course_list,
     student_course_page,
     student_courses_among,
 )
+from students.api.serializers import StudentCourseSerializer
+from students.selectors import student_course_list
 from students.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def normalized(sql):
 def test_the_bench_floor_runs_the_services_statements():
     """bench/floor.py is the bare floor the service is measured against: the same SQL, word for word."""
     from bench import floor
-    from school.authentication import token_query
+    from school.fastpath.auth import token_query
 
     assert normalized(floor.PAGE_SQL) == normalized(_student_course_page_query()[1].sql)
     assert normalized(floor.TOKEN_SQL) == normalized(token_query()[-1].sql)
