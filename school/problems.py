@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from rest_framework import exceptions as drf
 
 from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments
+from school.authentication import TokenExpired
 from students.exceptions import CoursesFull, NotEnrolled, StudentNotFound, UnknownCourses
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -109,6 +110,13 @@ PROBLEM_TYPES = [
         (UnknownCourses,),
         members=lambda error: {"invalid_course_ids": error.course_ids},
         member_docs=("invalid_course_ids",),
+    ),
+    ProblemType(
+        401,
+        "token_expired",
+        "Token expired",
+        "the token is older than the operator's token lifetime; sign in again for a fresh one",
+        (TokenExpired,),
     ),
     ProblemType(
         401,

@@ -75,7 +75,7 @@ def problem_responses(*codes):
 # What any operation may answer at each status, whatever it does.
 GENERIC_CODES = {
     "400": ("validation_error", "parse_error"),
-    "401": ("not_authenticated",),
+    "401": ("not_authenticated", "token_expired"),
     "403": ("permission_denied",),
     "404": ("not_found",),
     "406": ("not_acceptable",),

@@ -6,6 +6,7 @@ no DJANGO_SETTINGS_MODULE is needed.
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,18 @@ def env_seconds(name, default):
     if not 0 < value <= 3600:
         raise ImproperlyConfigured(f"{name} must be a number of seconds between 0 and 3600, not {raw!r}.")
     return value
+
+
+def env_duration(name):
+    """A duration such as `30m`, `12h` or `7d` (also `s`), or None when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    match = re.fullmatch(r"([1-9][0-9]{0,6})([smhd])", raw)
+    if match is None:
+        raise ImproperlyConfigured(f"{name} must look like 30m, 12h or 7d, not {raw!r}.")
+    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match[2]]
+    return timedelta(**{unit: int(match[1])})
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -271,6 +284,9 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES or 0,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# API tokens older than this are refused (401 token_expired); signing in gives a fresh one.
+TOKEN_TTL = env_duration("DJANGO_TOKEN_TTL")
 
 USER_THROTTLE_RATE = os.environ.get("DJANGO_USER_THROTTLE_RATE", "").strip()
 if USER_THROTTLE_RATE:

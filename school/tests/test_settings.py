@@ -30,6 +30,7 @@ print(json.dumps({
     "OPTIONS": db.get("OPTIONS", {}),
     "CACHE": settings.CACHES["default"]["BACKEND"],
     "CORS": settings.CORS_ALLOWED_ORIGINS,
+    "TOKEN_TTL": settings.TOKEN_TTL and settings.TOKEN_TTL.total_seconds(),
     "DB_OPTIONS": {k: v for k, v in db.get("OPTIONS", {}).items() if k in ("connect_timeout", "options")},
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "TIME_ZONE": settings.TIME_ZONE,
@@ -194,6 +195,9 @@ def test_user_throttle_rate_and_proxies_from_the_environment():
         ("DJANGO_DB_STATEMENT_TIMEOUT", "five"),
         ("DJANGO_DB_STATEMENT_TIMEOUT", "0"),
         ("DJANGO_DB_CONNECT_TIMEOUT", "-2"),
+        ("DJANGO_TOKEN_TTL", "12"),
+        ("DJANGO_TOKEN_TTL", "1w"),
+        ("DJANGO_TOKEN_TTL", "0h"),
     ],
 )
 def test_malformed_values_are_refused_by_name(name, value):
@@ -226,3 +230,9 @@ def test_cors_origins_from_the_environment_and_none_by_default():
         "https://portal.example.edu",
         "https://app.example.edu",
     ]
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(None, None), ("30m", 1800), ("12h", 43200), ("7d", 604800)])
+def test_token_lifetime_from_the_environment(value, seconds):
+    env = {"DJANGO_TOKEN_TTL": value} if value else {}
+    assert read_settings(DJANGO_SECRET_KEY=SECRET, **env)["TOKEN_TTL"] == seconds
