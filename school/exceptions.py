@@ -32,8 +32,8 @@ logger = logging.getLogger("school.api")
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception raised in an API view becomes a problem.
 
-    DRF rolls back the request's transaction for the errors it handles; each service is its own
-    transaction (`@transaction.atomic`), so nothing is left half written either way."""
+    There is no request-wide transaction to roll back (no ATOMIC_REQUESTS): each service is its
+    own transaction (`@transaction.atomic`), so an error leaves nothing half written."""
     if isinstance(exc, RequestDataTooBig):
         # DRF reads a JSON body through Django's `request.body`, which refuses a Content-Length
         # over DATA_UPLOAD_MAX_MEMORY_SIZE before the parser sees a byte.
