@@ -115,11 +115,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A speed trick (school/fastpath/README.md): bind parameters on the server and let psycopg
-    # prepare a statement once a connection has run it 5 times, so PostgreSQL plans each hot query
-    # once per connection, not on every request; server-side binding also lets the hand-written
-    # reads ask for binary rows. (Behind PgBouncer in transaction mode, set prepare_threshold to
-    # None: statements are then planned per request, and binary rows still work.)
+    # Django's backend with a health check that asks the socket instead of running SELECT 1.
+    DATABASES["default"]["ENGINE"] = "school.fastpath.postgresql"
+    # Bind parameters on the server and let psycopg prepare a statement once a connection has run
+    # it 5 times, so PostgreSQL plans each hot query once per connection, not on every request;
+    # server-side binding also lets the hand-written reads ask for binary rows. (Behind PgBouncer
+    # in transaction mode, set prepare_threshold to None: statements are then planned per request,
+    # and binary rows still work.) All three are speed tricks: school/fastpath/README.md.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: take the write lock when a transaction starts, so concurrent
