@@ -8,7 +8,8 @@ internal each relies on, with the test that pins it to the plain Django/DRF beha
     student_courses.py  a student's course page (with its total) and an enrollment's answer, each
                         one precompiled query
     pagination.py       a page and the list's length from one query, for DRF's paginator
-    render.py           serializers rendered without DRF's per-field machinery
+    render.py           JSON by orjson (DRF's bytes), serializers rendered without DRF's per-field
+                        machinery
 
 The prepared statements are database options in school/settings.py (also described there).
 """

@@ -85,7 +85,7 @@ def test_postgresql_from_database_url_with_persistent_checked_connections():
     values = read_settings(
         DJANGO_SECRET_KEY=SECRET, DATABASE_URL="postgres://someone@db.internal:5433/school"
     )
-    assert values["ENGINE"] == "school.backends.postgresql"  # Django's, with a health check that cannot hang
+    assert values["ENGINE"] == "school.fastpath.postgresql"  # Django's, with a socket health check
     assert values["NAME"] == "school"
     assert values["HOST"] == "db.internal"
     assert values["CONN_MAX_AGE"] > 0

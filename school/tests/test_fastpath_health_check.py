@@ -1,4 +1,5 @@
-"""The PostgreSQL backend's health check asks the socket, and catches what SELECT 1 catches."""
+"""The PostgreSQL backend's health check asks the socket, and catches what Django's SELECT 1 catches
+(school/fastpath/postgresql/base.py)."""
 
 import time
 
@@ -32,7 +33,7 @@ def terminate(wrapper):
 
 
 def test_a_healthy_connection_is_usable(own_connection):
-    assert type(own_connection).__module__ == "school.backends.postgresql.base"
+    assert type(own_connection).__module__ == "school.fastpath.postgresql.base"
     assert own_connection.is_usable()
     with own_connection.cursor() as cursor:
         cursor.execute("SELECT 1")
