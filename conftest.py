@@ -82,7 +82,13 @@ def client_for():
 
 @pytest.fixture
 def reader(make_user, client_for):
-    """A signed-in user with no model permissions."""
+    """Staff who may read everything (`students.view_student`) and write nothing."""
+    return client_for(make_user("students.view_student"))
+
+
+@pytest.fixture
+def plain_user(make_user, client_for):
+    """A signed-in user with no permissions, no student record and no course to teach."""
     return client_for(make_user())
 
 

@@ -1,9 +1,10 @@
 """The bare floor: a WSGI app without Django that answers GET /api/v1/students/{id}/courses/.
 
-Same token check and the same SQL as the service, through psycopg: the token and its user (the
-service checks `is_active` on that row), then one query for the page of courses with `enrolled_at`,
-their stored enrolled counts and the length of the whole list (a window count); the student is
-looked up only when the page is empty, as the service does. Same JSON shape, same gunicorn command.
+Same token check and the same SQL as the service, through psycopg: the token, its user (the
+service checks `is_active` on that row) and the user's own student id, then one query for the page
+of courses with `enrolled_at`, their stored enrolled counts and the length of the whole list (a
+window count), and one for the page's instructors; the student is looked up only when the page is
+empty, as the service does. Same JSON shape, same gunicorn command.
 The service's requests per second are reported as a fraction of this one's.
 
     BENCH_DATABASE_URL=postgres://... gunicorn bench.floor:application -w 2
@@ -23,14 +24,20 @@ TOKEN = re.compile(r"^Token ([0-9a-f]{40})$")
 TOKEN_SQL = """
 SELECT t."key", t."user_id", t."created", u."id", u."password", u."last_login", u."is_superuser",
        u."username", u."first_name", u."last_name", u."email", u."is_staff", u."is_active",
-       u."date_joined"
-FROM "authtoken_token" t INNER JOIN "auth_user" u ON u."id" = t."user_id" WHERE t."key" = %s
+       u."date_joined", s."id"
+FROM "authtoken_token" t INNER JOIN "auth_user" u ON u."id" = t."user_id"
+LEFT OUTER JOIN "students_student" s ON s."user_id" = u."id" WHERE t."key" = %s
 """
 PAGE_SQL = """
 SELECT c."id", c."code", c."title", c."description", c."credits", c."capacity", c."enrolled_count",
        c."created_at", c."updated_at", e."enrolled_at", COUNT(*) OVER ()
 FROM "courses_course" c INNER JOIN "student_courses" e ON e."course_id" = c."id"
 WHERE e."student_id" = %s ORDER BY c."id" LIMIT %s OFFSET %s
+"""
+INSTRUCTORS_SQL = """
+SELECT t."course_id", u."username"
+FROM "courses_course_instructors" t INNER JOIN "auth_user" u ON u."id" = t."user_id"
+WHERE t."course_id" IN ({placeholders})
 """
 STUDENT_SQL = 'SELECT "id" FROM "students_student" WHERE "id" = %s'
 FIELDS = [
@@ -85,10 +92,18 @@ def application(environ, start_response):
         return answer(start_response, "404 Not Found", {"code": "not_found"})
     count = rows[0][-1] if rows else 0
     results = []
+    taught_by = {row[0]: [] for row in rows}
+    if rows:
+        placeholders = ", ".join(["%s"] * len(taught_by))
+        for course_id, username in cursor.execute(
+            INSTRUCTORS_SQL.format(placeholders=placeholders), list(taught_by)
+        ):
+            taught_by[course_id].append(username)
     for row in rows:
         item = dict(zip(FIELDS, row[:-1], strict=True))
         for name in ("created_at", "updated_at", "enrolled_at"):
             item[name] = iso(item[name])
+        item["instructor_usernames"] = sorted(taught_by[item["id"]])
         results.append(item)
     base = f"http://{environ.get('HTTP_HOST', 'localhost')}{environ['PATH_INFO']}"
     more = page * size < count

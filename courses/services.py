@@ -1,5 +1,6 @@
 """Writes to courses that have rules beyond the fields: capacity and deletion."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,13 +23,23 @@ def capacity_check(*, course: Course, capacity: int | None) -> None:
 
 
 @transaction.atomic
-def course_update(*, course: Course, **fields: Any) -> Course:
-    """Change these fields of a course; returns the saved course.
+def course_create(*, instructors: Iterable[Any] = (), **fields: Any) -> Course:
+    """A new course with these fields, taught by `instructors` (users)."""
+    course = Course.objects.create(**fields)
+    course.instructors.set(instructors)
+    return course
+
+
+@transaction.atomic
+def course_update(*, course: Course, instructors: Iterable[Any] | None = None, **fields: Any) -> Course:
+    """Change these fields of a course (and, unless None, who teaches it); returns the saved course.
 
     The row is locked and read again first, so no enrollment slips in under a lowered capacity,
     and only the given fields are written, so a concurrent change to the others survives.
     """
     locked = Course.objects.select_for_update().get(pk=course.pk)
+    if instructors is not None:
+        locked.instructors.set(instructors)
     if "capacity" in fields:
         capacity_check(course=locked, capacity=fields["capacity"])
     for name, value in fields.items():

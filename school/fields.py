@@ -1,5 +1,6 @@
 """Serializer fields that take JSON types at their word: no number as text, no text as number."""
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from rest_framework import serializers
 
@@ -69,3 +70,60 @@ class BoundedListField(serializers.ListField):
         if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
+
+
+USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
+MAX_USERNAMES = 50
+
+
+class UsernameField(StrictCharField):
+    """A linked `auth.User`, written and read as its username (or null). Reads the model's
+    property of the field's name (`username`), so that a list reads it from `select_related`."""
+
+    default_error_messages = {"does_not_exist": "No user has the username {username!r}."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", USERNAME_MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return instance[self.field_name] if isinstance(instance, dict) else getattr(instance, self.field_name)
+
+    def to_representation(self, value):
+        return value
+
+    def to_internal_value(self, data):
+        username = super().to_internal_value(data)
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            self.fail("does_not_exist", username=username)
+        return user
+
+
+class UsernameListField(BoundedListField):
+    """Linked `auth.User`s, written and read as a list of usernames (sorted when read); every
+    unknown username is named, and the whole list costs one query."""
+
+    default_error_messages = {"does_not_exist": "No user has the username {usernames}."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", StrictCharField(max_length=USERNAME_MAX_LENGTH))
+        kwargs.setdefault("max_length", MAX_USERNAMES)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return instance[self.field_name] if isinstance(instance, dict) else getattr(instance, self.field_name)
+
+    def to_representation(self, data):
+        return list(data)
+
+    def to_internal_value(self, data):
+        usernames = list(dict.fromkeys(super().to_internal_value(data)))
+        users = {user.username: user for user in get_user_model().objects.filter(username__in=usernames)}
+        unknown = [name for name in usernames if name not in users]
+        if unknown:
+            self.fail("does_not_exist", usernames=", ".join(repr(name) for name in unknown))
+        return [users[name] for name in usernames]

@@ -5,7 +5,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.mixins import CreateModelMixin, UpdateModelMixin
-from rest_framework.permissions import AllowAny, DjangoModelPermissions
+from rest_framework.permissions import AllowAny
 
 from school.problems import BY_CODE, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problem_body
 
@@ -87,10 +87,24 @@ GENERIC_CODES = {
 }
 DESCRIPTIONS = {status: describe(*codes) for status, codes in GENERIC_CODES.items()}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
-WRITE_METHODS = BODY_METHODS | {"DELETE"}
 
 
 class ProblemAutoSchema(AutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        # Who may call the operation, from its permission classes (students.access and
+        # school.permissions describe themselves), after what the operation does.
+        who = [
+            permission.describe(self.method, self.view)
+            for permission in self.view.get_permissions()
+            if hasattr(permission, "describe")
+        ]
+        if operation is not None and who:
+            operation["description"] = " ".join(
+                part for part in [operation.get("description", ""), *who] if part
+            )
+        return operation
+
     def _get_paginator(self):
         # Only GET lists are pages; a write that answers with a list (enrolling) is a plain array.
         return super()._get_paginator() if self.method == "GET" else None
@@ -124,7 +138,7 @@ class ProblemAutoSchema(AutoSchema):
         anonymous = self.method in getattr(self.view, "anonymous_methods", ())
         if not anonymous and not all(isinstance(p, AllowAny) for p in permissions):
             statuses.add("401")
-        if self.method in WRITE_METHODS and any(isinstance(p, DjangoModelPermissions) for p in permissions):
+        if any(getattr(p, "refuses", lambda method: False)(self.method) for p in permissions):
             statuses.add("403")
         if self.method in BODY_METHODS:
             statuses |= {"400", "413", "415"}

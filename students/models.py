@@ -52,6 +52,11 @@ class Student(models.Model):
     def __str__(self):
         return f"{self.first_name} {self.last_name} <{self.email}>"
 
+    @property
+    def username(self) -> str | None:
+        """The linked user's username, or None (select_related `user` when reading many)."""
+        return self.user.username if self.user is not None else None
+
 
 class Enrollment(models.Model):
     """A student's seat in a course. Created through `students.services` (which applies the seat

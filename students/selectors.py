@@ -4,14 +4,21 @@ from django.db import connection
 from django.db.models import F, QuerySet
 
 from courses.models import Course
+from courses.selectors import with_instructors
 from students.models import Student
 
 
+def student_list() -> QuerySet[Student]:
+    """Students by id, each with its linked user (for `username`)."""
+    return Student.objects.select_related("user").order_by("id")
+
+
 def student_course_list(*, student_id: int) -> QuerySet[Course]:
-    """The student's courses by course id, each with `enrolled_at` and `enrolled_count`. (The API
-    reads pages of it, and an enrollment's answer, with school.fastpath.student_courses.)"""
+    """The student's courses by course id, each with `enrolled_at`, `enrolled_count` and its
+    instructors. (The API reads pages of it, and an enrollment's answer, with
+    school.fastpath.student_courses.)"""
     return (
-        Course.objects.filter(enrollments__student_id=student_id)
+        with_instructors(Course.objects.filter(enrollments__student_id=student_id))
         .annotate(enrolled_at=F("enrollments__enrolled_at"))
         .order_by("id")
     )
@@ -30,6 +37,7 @@ def course_roster(*, course: Course) -> QuerySet[Student]:
     """The students of a course by student id, each with `enrolled_at`."""
     return (
         Student.objects.filter(enrollments__course=course)
+        .select_related("user")
         .annotate(enrolled_at=F("enrollments__enrolled_at"))
         .order_by("id")
     )

@@ -1,10 +1,15 @@
 from courses.models import DESCRIPTION_MAX_LENGTH, Course
 from school.fastpath.render import PlainReadMixin
-from school.fields import StrictModelSerializer
+from school.fields import StrictModelSerializer, UsernameListField
 
 
 class CourseSerializer(PlainReadMixin, StrictModelSerializer):
     """A course. `capacity` null means unlimited seats; `enrolled_count` is read-only."""
+
+    instructor_usernames = UsernameListField(
+        source="instructors",
+        help_text="The usernames of who teaches it (they may read its roster); sorted.",
+    )
 
     class Meta:
         model = Course
@@ -16,6 +21,7 @@ class CourseSerializer(PlainReadMixin, StrictModelSerializer):
             "credits",
             "capacity",
             "enrolled_count",
+            "instructor_usernames",
             "created_at",
             "updated_at",
         ]

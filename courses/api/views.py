@@ -4,7 +4,7 @@ from rest_framework import viewsets
 from courses.api.filters import CourseFilter
 from courses.api.serializers import CourseSerializer
 from courses.selectors import course_list
-from courses.services import course_delete, course_update
+from courses.services import course_create, course_delete, course_update
 from school.permissions import ModelPermissions
 from school.schema import problem_responses
 
@@ -18,7 +18,7 @@ from school.schema import problem_responses
     )
 )
 class CourseViewSet(viewsets.ModelViewSet):
-    """Courses: anyone signed in may read; writes need the course model permissions."""
+    """The course catalogue."""
 
     serializer_class = CourseSerializer
     permission_classes = [ModelPermissions]
@@ -28,6 +28,9 @@ class CourseViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return course_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = course_create(**serializer.validated_data)
 
     def perform_update(self, serializer):
         serializer.instance = course_update(course=serializer.instance, **serializer.validated_data)

@@ -67,7 +67,7 @@ def test_an_unhandled_exception_is_a_bare_500_problem_logged_on_the_server(reade
 
 
 def test_a_unique_index_refusing_a_write_is_409_conflict(registrar):
-    with mock.patch("courses.api.serializers.CourseSerializer.create", side_effect=IntegrityError("dup key")):
+    with mock.patch("courses.api.views.course_create", side_effect=IntegrityError("dup key")):
         response = registrar.post(COURSES, {"code": "RACE1", "title": "Race"}, format="json")
     body = assert_problem(response, 409, "conflict")
     assert "dup key" not in json.dumps(body)

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from courses.api.serializers import CourseSerializer
 from school.fastpath.render import PlainReadMixin
-from school.fields import BoundedListField, StrictIntegerField, StrictModelSerializer
+from school.fields import BoundedListField, StrictIntegerField, StrictModelSerializer, UsernameField
 from school.ids import MAX_ID
 from students.models import Student
 
@@ -12,13 +12,29 @@ MAX_COURSES_PER_REQUEST = 100
 class StudentSerializer(PlainReadMixin, StrictModelSerializer):
     """A student. `email` is unique ignoring case and stored lower-case."""
 
+    username = UsernameField(
+        source="user",
+        help_text="The username of the account this student signs in with, or null; one account per student.",
+    )
+
     class Meta:
         model = Student
-        fields = ["id", "first_name", "last_name", "email", "created_at", "updated_at"]
+        fields = ["id", "first_name", "last_name", "email", "username", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_email(self, value):
         return self.unique_ignoring_case("email", value, "A student with this email already exists.")
+
+    def validate_username(self, user):
+        # The database's one-to-one unique index settles a race between two such checks.
+        others = Student.objects.filter(user=user)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if user is not None and others.exists():
+            raise serializers.ValidationError(
+                f"The user {user.username!r} is already linked to another student.", code="unique"
+            )
+        return user
 
 
 class StudentCourseSerializer(CourseSerializer):

@@ -13,10 +13,9 @@ from rest_framework.response import Response
 from courses.models import Course
 from school.fastpath.student_courses import student_course_page, student_courses_among
 from school.ids import is_valid_id
-from school.permissions import ModelPermissions
 from school.schema import problem_example, problem_responses
+from students.access import RosterAccess, StudentCourseAccess, StudentRecordAccess, visible_students
 from students.api.filters import StudentFilter
-from students.api.permissions import EnrollmentPermissions
 from students.api.serializers import (
     CourseStudentSerializer,
     EnrollmentRequestSerializer,
@@ -24,21 +23,23 @@ from students.api.serializers import (
     StudentSerializer,
 )
 from students.models import Student
-from students.selectors import course_roster, student_count, student_course_list
+from students.selectors import course_roster, student_count, student_course_list, student_list
 from students.services import enrollment_create, enrollment_delete, student_delete
 
 ID_PATTERN = r"[0-9]+"
 
 
 class StudentViewSet(viewsets.ModelViewSet):
-    """Students: anyone signed in may read; writes need the student model permissions."""
+    """Students: their names and emails, and the account each signs in with."""
 
-    queryset = Student.objects.order_by("id")
     serializer_class = StudentSerializer
-    permission_classes = [ModelPermissions]
+    permission_classes = [StudentRecordAccess]
     filterset_class = StudentFilter
     lookup_url_kwarg = "id"
     lookup_value_regex = ID_PATTERN
+
+    def get_queryset(self):
+        return visible_students(self.request.user, student_list())
 
     def perform_destroy(self, instance):
         student_delete(student=instance)
@@ -143,7 +144,7 @@ class StudentCourseViewSet(
     """A student's courses: `/students/{student_id}/courses/`."""
 
     serializer_class = StudentCourseSerializer
-    permission_classes = [EnrollmentPermissions]
+    permission_classes = [StudentCourseAccess]
     lookup_url_kwarg = "course_id"
     lookup_value_regex = ID_PATTERN
     filter_backends = []
@@ -223,7 +224,7 @@ class CourseStudentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """A course's students: `/courses/{course_id}/students/`."""
 
     serializer_class = CourseStudentSerializer
-    permission_classes = [EnrollmentPermissions]
+    permission_classes = [RosterAccess]
     filter_backends = []
 
     def get_queryset(self):

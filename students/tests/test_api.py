@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/students/"
 VALID = {"first_name": "Ada", "last_name": "Lovelace", "email": "Ada.Lovelace@Example.EDU"}
-FIELDS = {"id", "first_name", "last_name", "email", "created_at", "updated_at"}
+FIELDS = {"id", "first_name", "last_name", "email", "username", "created_at", "updated_at"}
 
 
 def detail_url(student):

@@ -9,14 +9,18 @@ from students.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
-# Token + user (1), permissions (up to 2 for writes), the lookups, the page (count + rows),
-# savepoints around writes. The numbers are ceilings: a change that adds a query per row fails.
+# Token + user + the user's own student id (1), a staff user's permissions (2: their own and
+# their groups'), the lookups, the page (count + rows), the page's instructors (1), savepoints
+# around writes. The numbers are ceilings: a change that adds a query per row fails.
 BUDGETS = {
-    "student_courses": 2,  # token, then page and total in one query
-    "roster": 4,
-    "courses": 3,
-    "students": 3,
-    "enroll": 12,  # ...plus the student row lock, and the course row locks
+    "own_courses": 3,  # a student reading their own: token, page and total in one query, instructors
+    "student_courses": 5,  # staff: ...and their permissions
+    "roster": 6,  # token, permissions, the course, count, page
+    "roster_instructor": 7,  # ...and whether they teach it
+    "courses": 4,  # token, count, page, instructors
+    "students": 5,  # token, permissions, count, page
+    "enroll": 13,  # ...plus the student row lock, the course row locks, the answer's instructors
+    "enroll_own": 11,  # a student enrolling themself: no permissions to read
 }
 
 
@@ -46,25 +50,54 @@ def test_a_students_courses(reader, student_with, django_assert_max_num_queries,
 
 
 @pytest.mark.parametrize("size", [1, 60])
-def test_a_course_roster(reader, django_assert_max_num_queries, size):
+def test_a_students_own_courses(make_user, client_for, student_with, django_assert_max_num_queries, size):
+    student = student_with(size)
+    student.user = make_user()
+    student.save()
+    for course in student.courses.all():
+        course.instructors.add(make_user(), make_user())
+    client = client_for(student.user)
+    with django_assert_max_num_queries(BUDGETS["own_courses"]):
+        response = client.get(f"/api/v1/students/{student.pk}/courses/", {"page_size": 100})
+    assert len(response.json()["results"]) == size
+
+
+@pytest.mark.parametrize("size", [1, 60])
+def test_a_course_roster(reader, make_user, django_assert_max_num_queries, size):
     course = CourseFactory()
-    for student in StudentFactory.create_batch(size):
+    for _ in range(size):
+        student = StudentFactory(user=make_user())
         EnrollmentFactory(student=student, course=course)
     with django_assert_max_num_queries(BUDGETS["roster"]):
         reader.get(f"/api/v1/courses/{course.pk}/students/", {"page_size": 100})
 
 
 @pytest.mark.parametrize("size", [1, 60])
-def test_the_course_list_with_enrolled_counts(reader, django_assert_max_num_queries, size):
+def test_a_course_roster_read_by_its_instructor(make_user, client_for, django_assert_max_num_queries, size):
+    course = CourseFactory()
+    instructor = make_user()
+    course.instructors.add(instructor)
+    for student in StudentFactory.create_batch(size):
+        EnrollmentFactory(student=student, course=course)
+    client = client_for(instructor)
+    with django_assert_max_num_queries(BUDGETS["roster_instructor"]):
+        response = client.get(f"/api/v1/courses/{course.pk}/students/", {"page_size": 100})
+    assert response.json()["count"] == size
+
+
+@pytest.mark.parametrize("size", [1, 60])
+def test_the_course_list_with_enrolled_counts(reader, make_user, django_assert_max_num_queries, size):
     for course in CourseFactory.create_batch(size):
         EnrollmentFactory(course=course)
+        course.instructors.add(make_user())
     with django_assert_max_num_queries(BUDGETS["courses"]):
         reader.get("/api/v1/courses/", {"page_size": 100, "has_seats": "true"})
 
 
 @pytest.mark.parametrize("size", [1, 60])
-def test_the_student_list(reader, django_assert_max_num_queries, size):
-    StudentFactory.create_batch(size)
+def test_the_student_list(reader, make_user, django_assert_max_num_queries, size):
+    for _ in range(size):
+        StudentFactory(user=make_user())
     with django_assert_max_num_queries(BUDGETS["students"]):
         reader.get("/api/v1/students/", {"page_size": 100, "search": "example"})
 
@@ -75,6 +108,18 @@ def test_enrolling(registrar, django_assert_max_num_queries, size):
     course_ids = [c.pk for c in CourseFactory.create_batch(size, capacity=500)]
     with django_assert_max_num_queries(BUDGETS["enroll"]):
         response = registrar.post(
+            f"/api/v1/students/{student.pk}/courses/", {"course_ids": course_ids}, format="json"
+        )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("size", [1, 100])
+def test_a_student_enrolling_themself(make_user, client_for, django_assert_max_num_queries, size):
+    student = StudentFactory(user=make_user())
+    course_ids = [c.pk for c in CourseFactory.create_batch(size, capacity=500)]
+    client = client_for(student.user)
+    with django_assert_max_num_queries(BUDGETS["enroll_own"]):
+        response = client.post(
             f"/api/v1/students/{student.pk}/courses/", {"course_ids": course_ids}, format="json"
         )
     assert response.status_code == 201
