@@ -94,8 +94,11 @@ class UsernameField(StrictCharField):
     def to_representation(self, value):
         return value
 
-    def to_internal_value(self, data):
-        username = super().to_internal_value(data)
+    def run_validation(self, data=serializers.empty):
+        # The text is checked as text (type, length) first; then the user is looked up.
+        username = super().run_validation(data)
+        if username is None:
+            return None
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             self.fail("does_not_exist", username=username)

@@ -1,6 +1,8 @@
 """The courses resource: /api/v1/courses/ and /api/v1/courses/{id}/."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from courses.models import Course
 from courses.tests.factories import CourseFactory
@@ -211,3 +213,60 @@ def test_ordering_by_created_at_breaks_ties_by_id(reader):
 def test_unknown_ordering_is_400(reader, ordering):
     body = assert_problem(reader.get(URL, {"ordering": ordering}), 400, "validation_error")
     assert error_fields(body) == {"ordering"}
+
+
+def test_a_registrar_sets_the_instructors_by_username(registrar, make_user):
+    first, second = make_user(), make_user()
+    body = registrar.post(
+        URL,
+        {**VALID, "instructor_usernames": [second.username, first.username, second.username]},
+        format="json",
+    ).json()
+    assert body["instructor_usernames"] == sorted([first.username, second.username])
+    course = Course.objects.get(pk=body["id"])
+    assert set(course.instructors.all()) == {first, second}
+    response = registrar.patch(detail_url(course), {"instructor_usernames": [first.username]}, format="json")
+    assert response.json()["instructor_usernames"] == [first.username]
+    assert list(course.instructors.all()) == [first]
+    # A change that does not name them leaves them as they are.
+    registrar.patch(detail_url(course), {"title": "Renamed"}, format="json")
+    assert list(course.instructors.all()) == [first]
+    assert registrar.patch(detail_url(course), {"instructor_usernames": []}, format="json").status_code == 200
+    assert not course.instructors.exists()
+
+
+def test_unknown_instructors_are_400_naming_the_field_and_each_username(registrar, make_user):
+    known = make_user()
+    body = assert_problem(
+        registrar.post(
+            URL, {**VALID, "instructor_usernames": [known.username, "ghost", "phantom"]}, format="json"
+        ),
+        400,
+        "validation_error",
+    )
+    assert error_fields(body) == {"instructor_usernames"}
+    assert "'ghost'" in body["errors"][0]["detail"] and "'phantom'" in body["errors"][0]["detail"]
+    assert not Course.objects.exists()
+
+
+@pytest.mark.parametrize("usernames", ["someone", [5], [None], ["x" * 151], [f"u{n}" for n in range(51)]])
+def test_malformed_instructor_lists_are_400(registrar, usernames):
+    body = assert_problem(
+        registrar.post(URL, {**VALID, "instructor_usernames": usernames}, format="json"),
+        400,
+        "validation_error",
+    )
+    # An item's error names its place: instructor_usernames.0
+    assert all(field.split(".")[0] == "instructor_usernames" for field in error_fields(body))
+
+
+def test_the_instructor_list_costs_the_same_queries_whatever_its_length(registrar, make_user):
+    usernames = [make_user().username for _ in range(50)]
+
+    def queries(count):
+        with CaptureQueriesContext(connection) as captured:
+            body = {**VALID, "code": f"LEN-{count}", "instructor_usernames": usernames[:count]}
+            assert registrar.post(URL, body, format="json").status_code == 201
+        return len(captured)
+
+    assert queries(1) == queries(50)

@@ -152,3 +152,54 @@ def test_search_can_use_the_trigram_indexes():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     for column in ("first_name", "last_name", "email"):
         assert f"Bitmap Index Scan on student_{column}_trgm" in plan, plan
+
+
+def test_a_registrar_links_and_unlinks_a_students_account(registrar, make_user):
+    user = make_user()
+    response = registrar.post(URL, {**VALID, "username": user.username}, format="json")
+    assert response.status_code == 201
+    assert response.json()["username"] == user.username
+    student = Student.objects.get(pk=response.json()["id"])
+    assert student.user == user
+    assert registrar.get(detail_url(student)).json()["username"] == user.username
+    response = registrar.patch(detail_url(student), {"username": None}, format="json")
+    assert response.json()["username"] is None
+    student.refresh_from_db()
+    assert student.user is None
+
+
+def test_a_student_without_an_account_reads_username_null(reader):
+    student = StudentFactory()
+    assert reader.get(detail_url(student)).json()["username"] is None
+
+
+@pytest.mark.parametrize("username", ["nobody", "", 5, ["x"], "x" * 151])
+def test_an_unknown_or_malformed_username_is_400_naming_username(registrar, username):
+    body = assert_problem(
+        registrar.post(URL, {**VALID, "username": username}, format="json"), 400, "validation_error"
+    )
+    assert error_fields(body) == {"username"}
+    assert not Student.objects.exists()
+
+
+def test_an_account_linked_to_another_student_is_400_naming_username(registrar, make_user):
+    user = make_user()
+    linked, student = StudentFactory(user=user), StudentFactory()
+    body = assert_problem(
+        registrar.patch(detail_url(student), {"username": user.username}, format="json"),
+        400,
+        "validation_error",
+    )
+    assert error_fields(body) == {"username"}
+    assert "already linked" in body["errors"][0]["detail"]
+    student.refresh_from_db()
+    assert student.user is None
+    # Its own student may keep it.
+    assert registrar.patch(detail_url(linked), {"username": user.username}, format="json").status_code == 200
+
+
+def test_username_is_listed_for_every_student(reader, make_user):
+    StudentFactory(user=make_user())
+    StudentFactory()
+    results = reader.get(URL).json()["results"]
+    assert [bool(student["username"]) for student in results] == [True, False]
