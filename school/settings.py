@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Who changes an enrollment, for its event (students.events).
+    "students.events.EventWriterMiddleware",
 ]
 
 ROOT_URLCONF = "school.urls"

@@ -86,3 +86,60 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.student_id} in {self.course_id}"
+
+
+class EventAction(models.TextChoices):
+    ENROLLED = "enrolled"
+    DROPPED = "dropped"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+    LEFT_WAITLIST = "left_waitlist"
+
+
+class EventSource(models.TextChoices):
+    API = "api"
+    ADMIN = "admin"
+    IMPORT = "import"
+    SYSTEM = "system"
+
+
+class EnrollmentEvent(models.Model):
+    """One change to an enrollment (or, later, a waitlist entry), appended by the database's
+    triggers in the same transaction as the change, whoever writes: the history and the change
+    feed. Never updated or deleted; student and course are plain ids, so events outlive them.
+    Ids are given in commit order (see migration 0007), so a feed that follows them never skips."""
+
+    id = models.BigAutoField(primary_key=True)
+    student_id = models.BigIntegerField()
+    course_id = models.BigIntegerField()
+    action = models.CharField(max_length=16, choices=EventAction.choices)
+    at = models.DateTimeField()
+    # Null, not "", for the system: the API shows it as null.
+    actor = models.CharField(  # noqa: DJ001
+        max_length=150, null=True, blank=True, help_text="Username; empty for the system."
+    )
+    source = models.CharField(max_length=8, choices=EventSource.choices)
+
+    class Meta:
+        db_table = "enrollment_events"
+        ordering = ["id"]
+        verbose_name = "enrollment event"
+        verbose_name_plural = "enrollment events"
+        default_permissions = ("view",)  # append-only: nobody adds, changes or deletes one
+        indexes = [
+            models.Index(fields=["student_id", "id"], name="enrollment_event_student_idx"),
+            models.Index(fields=["course_id", "id"], name="enrollment_event_course_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=[choice.value for choice in EventAction]),
+                name="enrollment_event_action_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=[choice.value for choice in EventSource]),
+                name="enrollment_event_source_known",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.id} {self.action}: student {self.student_id}, course {self.course_id}"

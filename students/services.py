@@ -24,6 +24,7 @@ from django.db.models import Count
 from courses.models import ENROLLED_WITHIN_CAPACITY, Course
 from school.constraints import violated_constraint
 from school.ids import is_valid_id
+from students.events import recording_events
 from students.exceptions import CoursesFull, NotEnrolled, StudentNotFound, UnknownCourses
 from students.models import Enrollment, Student
 
@@ -89,8 +90,11 @@ def _insert(enrollments: list[Enrollment], courses: dict[int, SeatRow]) -> None:
 
     The database counts every row and refuses an over-full course itself; the checks before
     this call make that refusal unreachable, and should it come, it answers as they would."""
+    if not enrollments:
+        return
     try:
-        Enrollment.objects.bulk_create(enrollments, batch_size=5000)
+        with recording_events():
+            Enrollment.objects.bulk_create(enrollments, batch_size=5000)
     except IntegrityError as error:
         if violated_constraint(error, (ENROLLED_WITHIN_CAPACITY,)):
             taken = {enrollment.course_id for enrollment in enrollments}
@@ -156,7 +160,17 @@ def enrollment_create_many(
     Returns {student id: EnrollmentResult}. Raises UnknownCourses or CoursesFull for the first
     student who cannot be enrolled; everything enrolled before that is rolled back.
     """
-    course_ids = list(course_ids)
+    course_ids, students = sorted(set(course_ids)), list(students)
+    # Every lock up front, in the order enrolling takes them (students, then courses, by id):
+    # once the first enrollment is written, this transaction holds the events' lock (migration
+    # students/0008) and must not wait for a row another enrollment holds while waiting for it.
+    list(
+        Student.objects.select_for_update()
+        .filter(pk__in=[s.pk for s in students])
+        .order_by("pk")
+        .values_list("pk")
+    )
+    list(Course.objects.select_for_update().filter(pk__in=course_ids).order_by("pk").values_list("pk"))
     return {student.pk: enrollment_create(student=student, course_ids=course_ids) for student in students}
 
 
@@ -167,7 +181,8 @@ def enrollment_delete(*, student: Student, course_id: int) -> None:
         raise NotEnrolled()
     # The course's lock first, as enrolling takes it: the count's trigger then waits for nobody.
     Course.objects.select_for_update().filter(pk=course_id).first()
-    deleted, _ = Enrollment.objects.filter(student=student, course_id=course_id).delete()
+    with recording_events():
+        deleted, _ = Enrollment.objects.filter(student=student, course_id=course_id).delete()
     if not deleted:
         raise NotEnrolled()
 
@@ -180,7 +195,8 @@ def student_delete(*, student: Student) -> None:
     Student.objects.select_for_update().filter(pk=student.pk).first()
     course_ids = student.enrollments.order_by("course_id").values("course_id")
     list(Course.objects.select_for_update().filter(pk__in=course_ids).order_by("pk").values_list("pk"))
-    student.delete()
+    with recording_events():
+        student.delete()
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ BUDGETS = {
     "roster_instructor": 7,  # ...and whether they teach it
     "courses": 4,  # token, count, page, instructors
     "students": 5,  # token, permissions, count, page
-    "enroll": 13,  # ...plus the student row lock, the course row locks, the answer's instructors
-    "enroll_own": 11,  # a student enrolling themself: no permissions to read
+    # ...plus the student row lock, the course row locks, who is writing for the events (set,
+    # and cleared on SQLite), the answer's instructors
+    "enroll": 15,
+    "enroll_own": 13,  # a student enrolling themself: no permissions to read
 }
 
 
