@@ -4,31 +4,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('students', '0006_student_user'),
+        ("students", "0006_student_user"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EnrollmentEvent',
+            name="EnrollmentEvent",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('student_id', models.BigIntegerField()),
-                ('course_id', models.BigIntegerField()),
-                ('action', models.CharField(choices=[('enrolled', 'Enrolled'), ('dropped', 'Dropped'), ('waitlisted', 'Waitlisted'), ('promoted', 'Promoted'), ('left_waitlist', 'Left Waitlist')], max_length=16)),
-                ('at', models.DateTimeField()),
-                ('actor', models.CharField(blank=True, help_text='Username; empty for the system.', max_length=150, null=True)),
-                ('source', models.CharField(choices=[('api', 'Api'), ('admin', 'Admin'), ('import', 'Import'), ('system', 'System')], max_length=8)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("student_id", models.BigIntegerField()),
+                ("course_id", models.BigIntegerField()),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("enrolled", "Enrolled"),
+                            ("dropped", "Dropped"),
+                            ("waitlisted", "Waitlisted"),
+                            ("promoted", "Promoted"),
+                            ("left_waitlist", "Left Waitlist"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.CharField(
+                        blank=True, help_text="Username; empty for the system.", max_length=150, null=True
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("api", "Api"),
+                            ("admin", "Admin"),
+                            ("import", "Import"),
+                            ("system", "System"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enrollment event',
-                'verbose_name_plural': 'enrollment events',
-                'db_table': 'enrollment_events',
-                'ordering': ['id'],
-                'default_permissions': ('view',),
-                'indexes': [models.Index(fields=['student_id', 'id'], name='enrollment_event_student_idx'), models.Index(fields=['course_id', 'id'], name='enrollment_event_course_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['enrolled', 'dropped', 'waitlisted', 'promoted', 'left_waitlist'])), name='enrollment_event_action_known'), models.CheckConstraint(condition=models.Q(('source__in', ['api', 'admin', 'import', 'system'])), name='enrollment_event_source_known')],
+                "verbose_name": "enrollment event",
+                "verbose_name_plural": "enrollment events",
+                "db_table": "enrollment_events",
+                "ordering": ["id"],
+                "default_permissions": ("view",),
+                "indexes": [
+                    models.Index(fields=["student_id", "id"], name="enrollment_event_student_idx"),
+                    models.Index(fields=["course_id", "id"], name="enrollment_event_course_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("action__in", ["enrolled", "dropped", "waitlisted", "promoted", "left_waitlist"])
+                        ),
+                        name="enrollment_event_action_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("source__in", ["api", "admin", "import", "system"])),
+                        name="enrollment_event_source_known",
+                    ),
+                ],
             },
         ),
     ]
