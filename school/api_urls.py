@@ -7,14 +7,22 @@ from rest_framework_nested.routers import NestedSimpleRouter
 
 from courses.api.views import CourseViewSet
 from school.auth import ObtainTokenView
-from students.api.views import CourseStudentViewSet, StudentCourseViewSet, StudentViewSet
+from students.api.views import (
+    CourseStudentViewSet,
+    EnrollmentEventViewSet,
+    StudentCourseViewSet,
+    StudentEventViewSet,
+    StudentViewSet,
+)
 
 router = DefaultRouter()
 router.register("courses", CourseViewSet, basename="course")
 router.register("students", StudentViewSet, basename="student")
+router.register("enrollment-events", EnrollmentEventViewSet, basename="enrollment-event")
 
 student_router = NestedSimpleRouter(router, "students", lookup="student")
 student_router.register("courses", StudentCourseViewSet, basename="student-course")
+student_router.register("events", StudentEventViewSet, basename="student-event")
 
 course_router = NestedSimpleRouter(router, "courses", lookup="course")
 course_router.register("students", CourseStudentViewSet, basename="course-student")

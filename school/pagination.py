@@ -15,12 +15,23 @@ LAST_POSSIBLE_PAGE = 10**12
 
 
 def positive_int_param(request, name):
+    return whole_number_param(request, name, minimum=1)
+
+
+def whole_number_param(request, name, *, minimum=0, maximum=None, default=None):
+    """The query parameter `name` as a whole number from `minimum` to `maximum` (digits only);
+    `default` when absent or empty; else a 400 naming it."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
-        return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise ValidationError({name: [f"{name} must be a positive whole number."]}, code="invalid")
-    return int(raw)
+        return default
+    value = None
+    if raw.isascii() and raw.isdigit():
+        # More digits than any limit here has: past every limit (and no 4,300-digit conversion).
+        value = int(raw) if len(raw) <= 30 else 10**30
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+        raise ValidationError({name: [f"{name} must be a whole number {bounds}."]}, code="invalid")
+    return value
 
 
 class PagePagination(PageWithTotalMixin, PageNumberPagination):

@@ -142,6 +142,30 @@ class StudentCourseAccess(StudentDataAccess):
     self_service = READ_METHODS | {"POST", "DELETE"}
 
 
+class StudentHistoryAccess(StudentDataAccess):
+    """`students/{id}/events/`: staff with `view_student`, or the student themself; read-only."""
+
+    staff_permissions = {method: [VIEW_STUDENTS] for method in READ_METHODS}
+    self_service = READ_METHODS
+
+
+class EventFeedAccess(BasePermission):
+    """`enrollment-events/`: the whole school's changes, for staff with `view_student` (a sync
+    client's account); students, instructors and plain users get 403."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return not _method_exists(request, view) or reads_every_student(user)
+
+    def refuses(self, method: str) -> bool:
+        return True
+
+    def describe(self, method: str, view) -> str:
+        return f"Who may: staff with `{VIEW_STUDENTS}`. Others signed in (students included): 403."
+
+
 class RosterAccess(BasePermission):
     """`courses/{id}/students/`: staff with `view_student`, or the course's instructors, read it;
     students and other users get 403 (whether or not the course exists)."""

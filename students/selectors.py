@@ -5,7 +5,7 @@ from django.db.models import F, QuerySet
 
 from courses.models import Course
 from courses.selectors import with_instructors
-from students.models import Student
+from students.models import EnrollmentEvent, Student
 
 
 def student_list() -> QuerySet[Student]:
@@ -41,3 +41,22 @@ def course_roster(*, course: Course) -> QuerySet[Student]:
         .annotate(enrolled_at=F("enrollments__enrolled_at"))
         .order_by("id")
     )
+
+
+def student_events(*, student_id: int) -> QuerySet[EnrollmentEvent]:
+    """A student's enrollment history, oldest first."""
+    return EnrollmentEvent.objects.filter(student_id=student_id).order_by("id")
+
+
+def event_feed(
+    *, after: int, limit: int, student_id: int | None = None, course_id: int | None = None
+) -> list[EnrollmentEvent]:
+    """Up to `limit` events with ids above `after`, ascending (optionally of one student or
+    course). Ids become visible in commit order (migration 0008), so a reader that continues
+    from the last id it got never misses one and never gets one twice."""
+    events = EnrollmentEvent.objects.filter(id__gt=after)
+    if student_id is not None:
+        events = events.filter(student_id=student_id)
+    if course_id is not None:
+        events = events.filter(course_id=course_id)
+    return list(events.order_by("id")[:limit])

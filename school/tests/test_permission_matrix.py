@@ -58,6 +58,8 @@ MATRIX = {
     ("student-course-list", "POST"): STUDENT_SELF_SERVICE,
     ("student-course-detail", "GET"): STUDENT_READS,
     ("student-course-detail", "DELETE"): STUDENT_SELF_SERVICE,
+    ("student-event-list", "GET"): STUDENT_READS,
+    ("enrollment-event-list", "GET"): "401 403 403 403 403 403 ok ok ok",
     # Signing in with wrong credentials is a 400 for anyone; revoking needs a token.
     ("auth-token", "POST"): "400 400 400 400 400 400 400 400 400",
     ("auth-token", "DELETE"): EVERYONE,
@@ -144,6 +146,7 @@ def path_for(name, role, world, *, student=None):
         "student-detail": {"id": student.pk},
         "student-course-list": {"student_id": student.pk},
         "student-course-detail": {"student_id": student.pk, "course_id": world["taught"].pk},
+        "student-event-list": {"student_id": student.pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 

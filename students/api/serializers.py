@@ -4,7 +4,7 @@ from courses.api.serializers import CourseSerializer
 from school.fastpath.render import PlainReadMixin
 from school.fields import BoundedListField, StrictIntegerField, StrictModelSerializer, UsernameField
 from school.ids import MAX_ID
-from students.models import Student
+from students.models import EnrollmentEvent, Student
 
 MAX_COURSES_PER_REQUEST = 100
 
@@ -72,4 +72,22 @@ class EnrollmentRequestSerializer(serializers.Serializer):
         min_length=1,
         max_length=MAX_COURSES_PER_REQUEST,
         help_text="1 to 100 course ids; repeats count once.",
+    )
+
+
+class EnrollmentEventSerializer(PlainReadMixin, serializers.ModelSerializer):
+    """One change to an enrollment: what happened, to whom, when, by whom, through which door."""
+
+    class Meta:
+        model = EnrollmentEvent
+        fields = ["id", "student_id", "course_id", "action", "at", "actor", "source"]
+        read_only_fields = fields
+
+
+class EventFeedSerializer(serializers.Serializer):
+    """A page of the change feed (for the schema)."""
+
+    results = EnrollmentEventSerializer(many=True)
+    next_after = serializers.IntegerField(
+        help_text="The id of the last result (the given `after` when there is none): the next `after`."
     )

@@ -12,21 +12,39 @@ from rest_framework.response import Response
 
 from courses.models import Course
 from school.fastpath.student_courses import student_course_page, student_courses_among
-from school.ids import is_valid_id
+from school.ids import MAX_ID, is_valid_id
+from school.pagination import whole_number_param
 from school.schema import problem_example, problem_responses
-from students.access import RosterAccess, StudentCourseAccess, StudentRecordAccess, visible_students
+from students.access import (
+    EventFeedAccess,
+    RosterAccess,
+    StudentCourseAccess,
+    StudentHistoryAccess,
+    StudentRecordAccess,
+    visible_students,
+)
 from students.api.filters import StudentFilter
 from students.api.serializers import (
     CourseStudentSerializer,
+    EnrollmentEventSerializer,
     EnrollmentRequestSerializer,
+    EventFeedSerializer,
     StudentCourseSerializer,
     StudentSerializer,
 )
 from students.models import Student
-from students.selectors import course_roster, student_count, student_course_list, student_list
+from students.selectors import (
+    course_roster,
+    event_feed,
+    student_count,
+    student_course_list,
+    student_events,
+    student_list,
+)
 from students.services import enrollment_create, enrollment_delete, student_delete
 
 ID_PATTERN = r"[0-9]+"
+MAX_FEED_LIMIT = 1000
 
 
 class StudentViewSet(viewsets.ModelViewSet):
@@ -229,3 +247,92 @@ class CourseStudentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return course_roster(course=get_object_or_404(Course, pk=self.kwargs["course_id"]))
+
+
+EVENT_EXAMPLE = {
+    "id": 1042,
+    "student_id": 41,
+    "course_id": 7,
+    "action": "enrolled",
+    "at": "2026-11-27T09:30:00.123456Z",
+    "actor": "registrar",
+    "source": "api",
+}
+
+
+@extend_schema(parameters=[STUDENT_ID])
+@extend_schema_view(
+    list=extend_schema(
+        summary="A student's enrollment history",
+        description="Every change to the student's enrollments, oldest first: `enrolled`, `dropped` "
+        "(also when the student was deleted). 404 when there is no such student.",
+        examples=[OpenApiExample("An event", value=EVENT_EXAMPLE, response_only=True), NOT_FOUND_EXAMPLE],
+    )
+)
+class StudentEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A student's history: `/students/{student_id}/events/`."""
+
+    serializer_class = EnrollmentEventSerializer
+    permission_classes = [StudentHistoryAccess]
+    filter_backends = []
+
+    def get_queryset(self):
+        student_id = int(self.kwargs["student_id"])
+        if not is_valid_id(student_id) or not Student.objects.filter(pk=student_id).exists():
+            raise Http404
+        return student_events(student_id=student_id)
+
+
+FEED_PARAMETERS = [
+    OpenApiParameter("after", int, description="Only events with a higher id (default 0: from the start)."),
+    OpenApiParameter(
+        "limit", int, description=f"At most this many events, 1 to {MAX_FEED_LIMIT} (default 100)."
+    ),
+    OpenApiParameter("student", int, description="Only this student's events."),
+    OpenApiParameter("course", int, description="Only this course's events."),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The enrollment change feed",
+        description=(
+            "Events with `id > after`, in ascending id. Poll with `after=next_after`: every event "
+            "arrives exactly once, in id order, however many writers commit concurrently (an id "
+            "never becomes visible after a higher one). Replaying from `after=0` rebuilds every "
+            "enrollment."
+        ),
+        parameters=FEED_PARAMETERS,
+        responses={200: EventFeedSerializer, **problem_responses("validation_error")},
+        examples=[
+            OpenApiExample(
+                "A page of the feed",
+                value={"results": [EVENT_EXAMPLE], "next_after": 1042},
+                response_only=True,
+            )
+        ],
+    )
+)
+class EnrollmentEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The change feed: `/enrollment-events/`."""
+
+    serializer_class = EnrollmentEventSerializer
+    permission_classes = [EventFeedAccess]
+    filter_backends = []
+    pagination_class = None
+
+    def get_queryset(self):  # for the schema; list() reads event_feed()
+        return student_events(student_id=0)
+
+    def list(self, request, *args, **kwargs):
+        after = whole_number_param(request, "after", maximum=MAX_ID, default=0)
+        limit = whole_number_param(request, "limit", minimum=1, maximum=MAX_FEED_LIMIT, default=100)
+        student_id = whole_number_param(request, "student", minimum=1, maximum=MAX_ID)
+        course_id = whole_number_param(request, "course", minimum=1, maximum=MAX_ID)
+        events = event_feed(after=after, limit=limit, student_id=student_id, course_id=course_id)
+        return Response(
+            {
+                "results": self.get_serializer(events, many=True).data,
+                "next_after": events[-1].id if events else after,
+            }
+        )
