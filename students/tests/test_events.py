@@ -223,3 +223,28 @@ def test_the_feed_costs_the_same_queries_whatever_its_length(reader, django_asse
     enrollment_create(student=student, course_ids=[c.pk for c in CourseFactory.create_batch(50)])
     with django_assert_max_num_queries(4):  # token, the user's permissions (2), the events
         assert len(reader.get(FEED, {"limit": 1000}).json()["results"]) == 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_writes_an_enrolled_event_for_every_existing_enrollment():
+    from django.core.management import call_command
+
+    call_command("migrate", "students", "0007", verbosity=0)
+    try:
+        student, courses = StudentFactory(), CourseFactory.create_batch(2)
+        with connection.cursor() as cursor:
+            for course, when in zip(courses, ["2026-02-01 10:00:00", "2026-01-01 09:00:00"], strict=True):
+                cursor.execute(
+                    "INSERT INTO student_courses (student_id, course_id, enrolled_at) VALUES (%s, %s, %s)",
+                    [student.pk, course.pk, when],
+                )
+        assert not EnrollmentEvent.objects.exists()  # no triggers before the migration
+    finally:
+        call_command("migrate", verbosity=0)
+    rows = list(EnrollmentEvent.objects.values_list("course_id", "action", "actor", "source", "at"))
+    assert [row[:4] for row in rows] == [
+        (courses[1].pk, "enrolled", None, "system"),  # the earlier enrollment first
+        (courses[0].pk, "enrolled", None, "system"),
+    ]
+    assert rows[0][4].isoformat().startswith("2026-01-01T09:00:00")
+    assert replay() == enrollments()

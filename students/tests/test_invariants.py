@@ -241,7 +241,7 @@ def installed_triggers():
         return {name for (name,) in cursor.fetchall()}
 
 
-def test_every_count_trigger_is_installed():
+def test_every_count_and_event_trigger_is_installed():
     """A later migration that rebuilds one of these tables (SQLite rebuilds a table for most
     field changes, dropping its triggers) must create them again: this test says so."""
     expected = {
@@ -250,11 +250,20 @@ def test_every_count_trigger_is_installed():
         "enrolled_count_update",
         "student_count_insert",
         "student_count_delete",
+        "enrollment_events_insert",
+        "enrollment_events_delete",
+        "enrollment_events_update",
     }
     if connection.vendor == "postgresql":
         expected |= {"enrolled_count_truncate", "enrolled_count_guard", "student_count_truncate"}
+        expected |= {
+            "enrollment_events_truncate",
+            "enrollment_events_append_only",
+            "enrollment_events_only_from_triggers",
+        }
     else:
         expected |= {"enrolled_count_guard_insert", "enrolled_count_guard_update"}
+        expected |= {"enrollment_events_no_update", "enrollment_events_no_delete"}
     assert expected <= installed_triggers()
 
 
