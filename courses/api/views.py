@@ -5,19 +5,21 @@ from courses.api.filters import CourseFilter
 from courses.api.serializers import CourseSerializer
 from courses.selectors import course_list
 from courses.services import course_create, course_delete, course_update
+from school.locations import LOCATION_HEADER, CreatedLocationMixin
 from school.permissions import ModelPermissions
 from school.schema import problem_responses
 
 
 @extend_schema_view(
+    create=extend_schema(parameters=[LOCATION_HEADER]),
     destroy=extend_schema(
         responses={
             204: OpenApiResponse(description="Deleted."),
             **problem_responses("course_has_enrollments"),
         }
-    )
+    ),
 )
-class CourseViewSet(viewsets.ModelViewSet):
+class CourseViewSet(CreatedLocationMixin, viewsets.ModelViewSet):
     """The course catalogue."""
 
     serializer_class = CourseSerializer

@@ -270,3 +270,10 @@ def test_the_instructor_list_costs_the_same_queries_whatever_its_length(registra
         return len(captured)
 
     assert queries(1) == queries(50)
+
+
+def test_a_created_course_is_located(registrar):
+    response = registrar.post(URL, VALID, format="json")
+    assert response.status_code == 201
+    assert response["Location"] == f"http://testserver{URL}{response.json()['id']}/"
+    assert registrar.get(response["Location"]).json() == response.json()

@@ -9,10 +9,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from courses.models import Course
 from school.fastpath.student_courses import student_course_page, student_courses_among
 from school.ids import MAX_ID, is_valid_id
+from school.locations import LOCATION_HEADER, CreatedLocationMixin
 from school.pagination import whole_number_param
 from school.schema import problem_example, problem_responses
 from students.access import (
@@ -47,7 +49,8 @@ ID_PATTERN = r"[0-9]+"
 MAX_FEED_LIMIT = 1000
 
 
-class StudentViewSet(viewsets.ModelViewSet):
+@extend_schema_view(create=extend_schema(parameters=[LOCATION_HEADER]))
+class StudentViewSet(CreatedLocationMixin, viewsets.ModelViewSet):
     """Students: their names and emails, and the account each signs in with."""
 
     serializer_class = StudentSerializer
@@ -78,6 +81,7 @@ ENROLLED_EXAMPLE = [
         "credits": 5,
         "capacity": 30,
         "enrolled_count": 12,
+        "instructor_usernames": ["grace"],
         "created_at": "2026-09-01T08:00:00Z",
         "updated_at": "2026-09-01T08:00:00Z",
         "enrolled_at": "2026-11-27T09:30:00Z",
@@ -119,6 +123,7 @@ NOT_FOUND_EXAMPLE = problem_example("Not found", "not_found", "Not found.")
             "courses as the student's courses, by course id (not a paginated page)."
         ),
         request=EnrollmentRequestSerializer,
+        parameters=[LOCATION_HEADER],
         responses={
             201: OpenApiResponse(StudentCourseSerializer(many=True), description="Enrolled (something new)."),
             200: OpenApiResponse(StudentCourseSerializer(many=True), description="Already enrolled in all."),
@@ -205,9 +210,13 @@ class StudentCourseViewSet(
         body.is_valid(raise_exception=True)
         result = enrollment_create(student=student, course_ids=body.validated_data["course_ids"])
         courses = student_courses_among(student_id=student.pk, course_ids=result.course_ids)
+        if not result.created:
+            return Response(StudentCourseSerializer(courses, many=True).data, status=status.HTTP_200_OK)
+        location = reverse("student-course-list", kwargs={"student_id": student.pk}, request=request)
         return Response(
             StudentCourseSerializer(courses, many=True).data,
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
         )
 
     def destroy(self, request, *args, **kwargs):
@@ -228,6 +237,7 @@ class StudentCourseViewSet(
                     "first_name": "Ada",
                     "last_name": "Lovelace",
                     "email": "ada@example.edu",
+                    "username": "ada",
                     "created_at": "2026-09-01T08:00:00Z",
                     "updated_at": "2026-09-01T08:00:00Z",
                     "enrolled_at": "2026-11-27T09:30:00Z",

@@ -203,3 +203,9 @@ def test_username_is_listed_for_every_student(reader, make_user):
     StudentFactory()
     results = reader.get(URL).json()["results"]
     assert [bool(student["username"]) for student in results] == [True, False]
+
+
+def test_a_created_student_is_located(registrar):
+    response = registrar.post(URL, VALID, format="json")
+    assert response["Location"] == f"http://testserver{URL}{response.json()['id']}/"
+    assert registrar.get(response["Location"]).json() == response.json()

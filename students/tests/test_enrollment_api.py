@@ -284,3 +284,12 @@ def test_the_count_and_links_come_with_the_page(reader, student):
     assert body["count"] == 5
     assert "page=3" in body["next"] and "page_size=2" in body["next"]
     assert body["previous"] is not None
+
+
+def test_a_201_names_the_students_courses_in_location(registrar):
+    student, course = StudentFactory(), CourseFactory()
+    response = registrar.post(courses_url(student.pk), {"course_ids": [course.pk]}, format="json")
+    assert response.status_code == 201
+    assert response["Location"] == f"http://testserver{courses_url(student.pk)}"
+    again = registrar.post(courses_url(student.pk), {"course_ids": [course.pk]}, format="json")
+    assert again.status_code == 200 and "Location" not in again
