@@ -39,6 +39,17 @@ class Conflict(drf.APIException):
     default_detail = "The write collided with another one; retrying may succeed."
 
 
+class PreconditionFailed(drf.APIException):
+    """`If-Match` names a version of the object that is no longer its current one."""
+
+    status_code = 412
+    default_code = "precondition_failed"
+    default_detail = (
+        "The object changed since you read it (If-Match no longer matches); nothing was written. "
+        "Read it again, then retry."
+    )
+
+
 class ServiceUnavailable(drf.APIException):
     """The database or the cache is down, refused, or did not answer in time."""
 
@@ -129,7 +140,8 @@ PROBLEM_TYPES = [
         403,
         "permission_denied",
         "Permission denied",
-        "signed in, but without the model permission",
+        "signed in, but not allowed: a write without its model permission, student data without "
+        "`students.view_student`, a roster or the feed for a student",
         (drf.PermissionDenied,),
     ),
     ProblemType(
@@ -175,6 +187,13 @@ PROBLEM_TYPES = [
         "Conflict",
         "another write took the same unique value at the same moment; retrying may succeed",
         (Conflict,),
+    ),
+    ProblemType(
+        412,
+        "precondition_failed",
+        "Precondition failed",
+        "`If-Match` no longer matches the object's `ETag` (someone changed it); nothing was written",
+        (PreconditionFailed,),
     ),
     ProblemType(
         413,

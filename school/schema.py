@@ -2,7 +2,7 @@
 described from the one table of problems (`school.problems.PROBLEM_TYPES`)."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.mixins import CreateModelMixin, UpdateModelMixin
 from rest_framework.permissions import AllowAny
@@ -80,6 +80,7 @@ GENERIC_CODES = {
     "404": ("not_found",),
     "406": ("not_acceptable",),
     "409": ("conflict",),
+    "412": ("precondition_failed",),
     "413": ("request_too_large",),
     "415": ("unsupported_media_type",),
     "429": ("throttled",),
@@ -89,7 +90,49 @@ DESCRIPTIONS = {status: describe(*codes) for status, codes in GENERIC_CODES.item
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+CONDITIONAL_READS = {"retrieve"}
+CONDITIONAL_WRITES = {"update", "partial_update", "destroy"}
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="The version of this representation: send it in `If-None-Match` or `If-Match`.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="ETags you have: 304 with no body when the object is still at one of them.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The ETag you read: the write happens only if the object is still at it, else 412 "
+    "precondition_failed and nothing is written. Without it, the last write wins.",
+)
+
+
 class ProblemAutoSchema(AutoSchema):
+    def _conditional(self):
+        """'read', 'write' or None: whether this operation honours ETags (school.conditional)."""
+        from school.conditional import ConditionalMixin
+
+        if not isinstance(self.view, ConditionalMixin):
+            return None
+        action = getattr(self.view, "action", None)
+        return "read" if action in CONDITIONAL_READS else "write" if action in CONDITIONAL_WRITES else None
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        conditional = self._conditional()
+        if conditional == "read":
+            parameters += [IF_NONE_MATCH, ETAG_HEADER]
+        elif conditional == "write":
+            parameters += [IF_MATCH] + ([ETAG_HEADER] if self.method != "DELETE" else [])
+        return parameters
+
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         # Who may call the operation, from its permission classes (students.access and
@@ -114,6 +157,11 @@ class ProblemAutoSchema(AutoSchema):
         if direction != "response":
             return responses
         problem = self.resolve_serializer(ProblemSerializer, "response").ref
+        if self._conditional() == "read":
+            responses["304"] = {
+                "description": "Not modified: `If-None-Match` names the current version (no body).",
+                "headers": {"ETag": {"schema": {"type": "string"}, "description": ETAG_HEADER.description}},
+            }
         for status in self._problem_statuses():
             entry = responses.setdefault(status, {"description": ""})
             entry.setdefault("content", {}).setdefault(PROBLEM_CONTENT_TYPE, {"schema": problem})
@@ -145,6 +193,8 @@ class ProblemAutoSchema(AutoSchema):
         if self.method in BODY_METHODS and isinstance(self.view, (CreateModelMixin, UpdateModelMixin)):
             # A unique value (course code, student email) taken by a concurrent write.
             statuses.add("409")
+        if self._conditional() == "write":
+            statuses.add("412")
         if self._is_list_view() or "(?P<" in self.path_regex:
             statuses.add("404")
         if self._is_list_view():

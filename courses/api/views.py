@@ -1,10 +1,13 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.permissions import SAFE_METHODS
 
 from courses.api.filters import CourseFilter
 from courses.api.serializers import CourseSerializer
+from courses.models import Course
 from courses.selectors import course_list
 from courses.services import course_create, course_delete, course_update
+from school.conditional import ConditionalMixin
 from school.locations import LOCATION_HEADER, CreatedLocationMixin
 from school.permissions import ModelPermissions
 from school.schema import problem_responses
@@ -19,7 +22,7 @@ from school.schema import problem_responses
         }
     ),
 )
-class CourseViewSet(CreatedLocationMixin, viewsets.ModelViewSet):
+class CourseViewSet(ConditionalMixin, CreatedLocationMixin, viewsets.ModelViewSet):
     """The course catalogue."""
 
     serializer_class = CourseSerializer
@@ -29,7 +32,8 @@ class CourseViewSet(CreatedLocationMixin, viewsets.ModelViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
-        return course_list()
+        # A write reads one course and answers from what it saved: no instructors to prefetch.
+        return course_list() if self.request.method in SAFE_METHODS else Course.objects.order_by("id")
 
     def perform_create(self, serializer):
         serializer.instance = course_create(**serializer.validated_data)
