@@ -50,6 +50,22 @@ class PreconditionFailed(drf.APIException):
     )
 
 
+class IdempotencyKeyInUse(drf.APIException):
+    status_code = 409
+    default_code = "idempotency_key_in_use"
+    default_detail = (
+        "A request with this Idempotency-Key is still being answered; retry in a moment to get its answer."
+    )
+
+
+class IdempotencyKeyReused(drf.APIException):
+    status_code = 422
+    default_code = "idempotency_key_reused"
+    default_detail = (
+        "This Idempotency-Key was used for a different request (method, path or body); use a new key."
+    )
+
+
 class ServiceUnavailable(drf.APIException):
     """The database or the cache is down, refused, or did not answer in time."""
 
@@ -189,6 +205,13 @@ PROBLEM_TYPES = [
         (Conflict,),
     ),
     ProblemType(
+        409,
+        "idempotency_key_in_use",
+        "Idempotency key in use",
+        "a request with the same `Idempotency-Key` is still running; retry shortly for its answer",
+        (IdempotencyKeyInUse,),
+    ),
+    ProblemType(
         412,
         "precondition_failed",
         "Precondition failed",
@@ -208,6 +231,13 @@ PROBLEM_TYPES = [
         "Unsupported media type",
         "a body that is not `application/json`",
         (drf.UnsupportedMediaType,),
+    ),
+    ProblemType(
+        422,
+        "idempotency_key_reused",
+        "Idempotency key reused",
+        "an `Idempotency-Key` already used for a different method, path or body",
+        (IdempotencyKeyReused,),
     ),
     ProblemType(
         429,

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.mixins import CreateModelMixin, UpdateModelMixin
 from rest_framework.permissions import AllowAny
 
+from school.idempotency import KEY_PARAMETER, REPLAYED_PARAMETER
 from school.problems import BY_CODE, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problem_body
 
 
@@ -81,6 +82,7 @@ GENERIC_CODES = {
     "406": ("not_acceptable",),
     "409": ("conflict",),
     "412": ("precondition_failed",),
+    "422": ("idempotency_key_reused",),
     "413": ("request_too_large",),
     "415": ("unsupported_media_type",),
     "429": ("throttled",),
@@ -124,8 +126,15 @@ class ProblemAutoSchema(AutoSchema):
         action = getattr(self.view, "action", None)
         return "read" if action in CONDITIONAL_READS else "write" if action in CONDITIONAL_WRITES else None
 
+    def _idempotent(self):
+        from school.idempotency import IdempotentPostMixin
+
+        return self.method == "POST" and isinstance(self.view, IdempotentPostMixin)
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
+        if self._idempotent():
+            parameters += [KEY_PARAMETER, REPLAYED_PARAMETER]
         conditional = self._conditional()
         if conditional == "read":
             parameters += [IF_NONE_MATCH, ETAG_HEADER]
@@ -167,6 +176,10 @@ class ProblemAutoSchema(AutoSchema):
             entry.setdefault("content", {}).setdefault(PROBLEM_CONTENT_TYPE, {"schema": problem})
             if not entry.get("description"):
                 entry["description"] = DESCRIPTIONS[status]
+        if self._idempotent():
+            in_use = describe("idempotency_key_in_use")
+            if in_use not in responses["409"]["description"]:
+                responses["409"]["description"] += "; " + in_use
         # Examples of problems (declared on the view with their status codes) go with the problem
         # media type, which drf-spectacular's own matching (by application/json) skips.
         for status, entry in responses.items():
@@ -195,6 +208,8 @@ class ProblemAutoSchema(AutoSchema):
             statuses.add("409")
         if self._conditional() == "write":
             statuses.add("412")
+        if self._idempotent():
+            statuses |= {"409", "422"}
         if self._is_list_view() or "(?P<" in self.path_regex:
             statuses.add("404")
         if self._is_list_view():

@@ -8,6 +8,7 @@ from courses.models import Course
 from courses.selectors import course_list
 from courses.services import course_create, course_delete, course_update
 from school.conditional import ConditionalMixin
+from school.idempotency import IdempotentPostMixin
 from school.locations import LOCATION_HEADER, CreatedLocationMixin
 from school.permissions import ModelPermissions
 from school.schema import problem_responses
@@ -22,7 +23,7 @@ from school.schema import problem_responses
         }
     ),
 )
-class CourseViewSet(ConditionalMixin, CreatedLocationMixin, viewsets.ModelViewSet):
+class CourseViewSet(IdempotentPostMixin, ConditionalMixin, CreatedLocationMixin, viewsets.ModelViewSet):
     """The course catalogue."""
 
     serializer_class = CourseSerializer

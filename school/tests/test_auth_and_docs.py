@@ -92,5 +92,6 @@ def test_enrolling_is_documented_with_examples_and_its_real_responses(api_client
     for status, code in [("400", "unknown_course"), ("409", "course_full")]:
         examples = responses[status]["content"]["application/problem+json"]["examples"]
         assert [e["value"]["code"] for e in examples.values()] == [code]
-    parameters = {p["name"]: p["schema"]["type"] for p in enroll.get("parameters", [])}
-    assert parameters == {"student_id": "integer"}
+    parameters = {(p["name"], p["in"]): p["schema"]["type"] for p in enroll.get("parameters", [])}
+    assert parameters == {("student_id", "path"): "integer", ("Idempotency-Key", "header"): "string"}
+    assert responses["201"]["headers"].keys() >= {"Location", "Idempotent-Replayed"}

@@ -20,9 +20,9 @@ from school.tests.servers import PROJECT
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def request(url, body=None, token=None):
+def request(url, body=None, token=None, headers=None):
     data = json.dumps(body).encode() if body is not None else None
-    headers = {"Host": "localhost", "Content-Type": "application/json"}
+    headers = {"Host": "localhost", "Content-Type": "application/json", **(headers or {})}
     if token:
         headers["Authorization"] = f"Token {token}"
     req = urllib.request.Request(url, data=data, headers=headers)
@@ -159,6 +159,43 @@ def test_enrollments_racing_across_server_processes_respect_capacity(deployment)
         thread.join(timeout=60)
     # On SQLite too: writers queue for the database lock instead of failing with "locked".
     assert sorted(statuses) == [201] * 3 + [409] * 9
+
+
+def test_one_idempotency_key_sent_to_two_server_processes_at_once_runs_once(deployment):
+    first, second = deployment.start(workers=1), deployment.start(workers=1)
+    deployment.manage("shell", "-c", SETUP_RACE)  # the superuser "racer"
+    token = deployment.manage("drf_create_token", "racer").split()[2]
+    for attempt in range(5):
+        barrier, answers = threading.Barrier(2), []
+        body = {"code": f"ONCE-{attempt}", "title": "Once"}
+
+        def create(base, barrier, answers, body, key):
+            barrier.wait(timeout=30)
+            answers.append(request(base + "/api/v1/courses/", body, token=token, headers=key))
+
+        key = {"Idempotency-Key": f"race-{attempt}"}
+        threads = [
+            threading.Thread(target=create, args=(base, barrier, answers, body, key))
+            for base in (first, second)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        # One ran; the other was either refused while it ran, or answered its kept answer.
+        kinds = sorted(
+            "replayed"
+            if headers.get("Idempotent-Replayed") == "true"
+            else "ran"
+            if status == 201
+            else json.loads(text).get("code")
+            for status, text, headers in answers
+        )
+        assert kinds in (["idempotency_key_in_use", "ran"], ["ran", "replayed"]), answers
+        created = [body for status, body, headers in answers if status == 201]
+        assert all(json.loads(b)["code"] == f"ONCE-{attempt}" for b in created)
+        listed = request(first + f"/api/v1/courses/?search=ONCE-{attempt}", token=token)[1]
+        assert json.loads(listed)["count"] == 1
 
 
 def test_gunicorn_reads_the_projects_configuration(deployment):

@@ -15,6 +15,7 @@ from rest_framework.reverse import reverse
 from courses.models import Course
 from school.conditional import ConditionalMixin
 from school.fastpath.student_courses import student_course_page, student_courses_among
+from school.idempotency import IdempotentPostMixin
 from school.ids import MAX_ID, is_valid_id
 from school.locations import LOCATION_HEADER, CreatedLocationMixin
 from school.pagination import whole_number_param
@@ -52,7 +53,7 @@ MAX_FEED_LIMIT = 1000
 
 
 @extend_schema_view(create=extend_schema(parameters=[LOCATION_HEADER]))
-class StudentViewSet(ConditionalMixin, CreatedLocationMixin, viewsets.ModelViewSet):
+class StudentViewSet(IdempotentPostMixin, ConditionalMixin, CreatedLocationMixin, viewsets.ModelViewSet):
     """Students: their names and emails, and the account each signs in with."""
 
     serializer_class = StudentSerializer
@@ -163,6 +164,7 @@ NOT_FOUND_EXAMPLE = problem_example("Not found", "not_found", "Not found.")
     ),
 )
 class StudentCourseViewSet(
+    IdempotentPostMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
