@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from courses.api.serializers import CourseSerializer
@@ -84,6 +85,7 @@ class EnrollmentEventSerializer(PlainReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(many=False)  # one object, though it answers a list action
 class EventFeedSerializer(serializers.Serializer):
     """A page of the change feed (for the schema)."""
 
