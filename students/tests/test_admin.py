@@ -272,3 +272,15 @@ def test_registrars_link_a_student_to_an_account_and_a_course_to_its_instructors
     assert response.status_code == 302, response.content.decode()[:2000]
     course = Course.objects.get(pk=course.pk)
     assert (course.capacity, list(course.instructors.all())) == (4, [teacher])
+
+
+def test_the_admin_records_its_changes_as_the_staff_user_through_the_admin(registrar_admin):
+    from students.models import EnrollmentEvent
+
+    student, course = StudentFactory(), CourseFactory()
+    registrar_admin.post(change_url(student), student_form(student, [course.pk]))
+    registrar_admin.post(change_url(student), student_form(student, delete_course_ids=[course.pk]))
+    user = registrar_admin.session["_auth_user_id"]
+    username = type(student).user.field.related_model.objects.get(pk=user).username
+    rows = list(EnrollmentEvent.objects.values_list("action", "actor", "source"))
+    assert rows == [("enrolled", username, "admin"), ("dropped", username, "admin")]
