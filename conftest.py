@@ -51,7 +51,8 @@ def _let_flush_reset_the_history_on_sqlite():
         if "enrollment_events" not in tables:
             return statements
         lift = ["DROP TRIGGER IF EXISTS enrollment_events_no_delete;"]
-        return [*lift, *statements, events.SQLITE_APPEND_ONLY[1] + ";"]
+        # Emptying the enrollments and waitlists appends events: empty the history last.
+        return [*lift, *statements, "DELETE FROM enrollment_events;", events.SQLITE_APPEND_ONLY[1] + ";"]
 
     DatabaseOperations.sql_flush = sql_flush
 

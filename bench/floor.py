@@ -30,6 +30,7 @@ LEFT OUTER JOIN "students_student" s ON s."user_id" = u."id" WHERE t."key" = %s
 """
 PAGE_SQL = """
 SELECT c."id", c."code", c."title", c."description", c."credits", c."capacity", c."enrolled_count",
+       c."waitlist_capacity", c."waitlist_count", c."enrollment_opens_at", c."enrollment_closes_at",
        c."created_at", c."updated_at", e."enrolled_at", COUNT(*) OVER ()
 FROM "courses_course" c INNER JOIN "student_courses" e ON e."course_id" = c."id"
 WHERE e."student_id" = %s ORDER BY c."id" LIMIT %s OFFSET %s
@@ -48,6 +49,10 @@ FIELDS = [
     "credits",
     "capacity",
     "enrolled_count",
+    "waitlist_capacity",
+    "waitlist_count",
+    "enrollment_opens_at",
+    "enrollment_closes_at",
     "created_at",
     "updated_at",
     "enrolled_at",
@@ -101,8 +106,14 @@ def application(environ, start_response):
             taught_by[course_id].append(username)
     for row in rows:
         item = dict(zip(FIELDS, row[:-1], strict=True))
-        for name in ("created_at", "updated_at", "enrolled_at"):
-            item[name] = iso(item[name])
+        for name in (
+            "enrollment_opens_at",
+            "enrollment_closes_at",
+            "created_at",
+            "updated_at",
+            "enrolled_at",
+        ):
+            item[name] = item[name] and iso(item[name])
         item["instructor_usernames"] = sorted(taught_by[item["id"]])
         results.append(item)
     base = f"http://{environ.get('HTTP_HOST', 'localhost')}{environ['PATH_INFO']}"

@@ -14,3 +14,12 @@ class CapacityBelowEnrollment(DomainError):
         self.capacity = capacity
         self.enrolled = enrolled
         super().__init__(f"{capacity} is below the {enrolled} students already enrolled.")
+
+
+class WaitlistCapacityBelowWaiting(DomainError):
+    """A waitlist capacity lower than the number of students already waiting."""
+
+    def __init__(self, *, waitlist_capacity: int, waiting: int) -> None:
+        self.waitlist_capacity = waitlist_capacity
+        self.waiting = waiting
+        super().__init__(f"{waitlist_capacity} is below the {waiting} students already waiting.")

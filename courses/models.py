@@ -14,6 +14,10 @@ MAX_CREDITS = 60
 DESCRIPTION_MAX_LENGTH = 10_000
 # The database's check that no course has more students than seats.
 ENROLLED_WITHIN_CAPACITY = "course_enrolled_within_capacity"
+WAITLIST_WITHIN_CAPACITY = "course_waitlist_within_capacity"
+# No free seat while someone waits: kept by promotion in database triggers (students/0010),
+# checked at commit on PostgreSQL by a constraint trigger of this name.
+NO_FREE_SEAT_WHILE_WAITING = "course_no_free_seat_while_waiting"
 
 code_validator = RegexValidator(
     r"\A[A-Za-z0-9_-]+\Z",
@@ -54,6 +58,22 @@ class Course(models.Model):
     enrolled_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Students enrolled now (read-only)."
     )
+    waitlist_capacity = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=0,
+        help_text="Students who may wait for a seat: 0 for no waitlist, empty for unlimited.",
+    )
+    # Kept by database triggers on the waitlist table, like enrolled_count.
+    waitlist_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Students waiting now (read-only)."
+    )
+    enrollment_opens_at = models.DateTimeField(
+        null=True, blank=True, help_text="Students may enroll, drop and wait from then on; empty: no start."
+    )
+    enrollment_closes_at = models.DateTimeField(
+        null=True, blank=True, help_text="...and until then; empty: no end."
+    )
     # Teachers of the course: they may read its roster.
     instructors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="taught_courses", help_text="Who teaches it."
@@ -85,6 +105,17 @@ class Course(models.Model):
                 | models.Q(enrolled_count__lte=models.F("capacity")),
                 name=ENROLLED_WITHIN_CAPACITY,
             ),
+            models.CheckConstraint(
+                condition=models.Q(waitlist_capacity__isnull=True)
+                | models.Q(waitlist_count__lte=models.F("waitlist_capacity")),
+                name=WAITLIST_WITHIN_CAPACITY,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(enrollment_opens_at__isnull=True)
+                | models.Q(enrollment_closes_at__isnull=True)
+                | models.Q(enrollment_opens_at__lt=models.F("enrollment_closes_at")),
+                name="course_window_opens_before_it_closes",
+            ),
         ]
 
     def __str__(self):
@@ -96,7 +127,7 @@ class Course(models.Model):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "enrolled_count"
+                if not field.primary_key and field.name not in ("enrolled_count", "waitlist_count")
             ]
         super().save(*args, **kwargs)
 

@@ -6,8 +6,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments
-from courses.models import ENROLLED_WITHIN_CAPACITY, Course
+from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments, WaitlistCapacityBelowWaiting
+from courses.models import ENROLLED_WITHIN_CAPACITY, WAITLIST_WITHIN_CAPACITY, Course
 from school.constraints import violated_constraint
 
 
@@ -42,12 +42,19 @@ def course_update(*, course: Course, instructors: Iterable[Any] | None = None, *
         locked.instructors.set(instructors)
     if "capacity" in fields:
         capacity_check(course=locked, capacity=fields["capacity"])
+    waitlist_capacity = fields.get("waitlist_capacity")
+    if waitlist_capacity is not None and waitlist_capacity < locked.waitlist_count:
+        raise WaitlistCapacityBelowWaiting(waitlist_capacity=waitlist_capacity, waiting=locked.waitlist_count)
     for name, value in fields.items():
         setattr(locked, name, value)
     try:
         locked.save(update_fields=[*fields, "updated_at"])
     except IntegrityError as error:
         # The database's own check (unreachable after the locked check above): the same answer.
+        if violated_constraint(error, (WAITLIST_WITHIN_CAPACITY,)):
+            raise WaitlistCapacityBelowWaiting(
+                waitlist_capacity=fields["waitlist_capacity"], waiting=locked.waitlist_count
+            ) from error
         if violated_constraint(error, (ENROLLED_WITHIN_CAPACITY,)):
             raise CapacityBelowEnrollment(
                 capacity=fields["capacity"], enrolled=locked.enrolled_count

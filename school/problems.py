@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpResponse
 from rest_framework import exceptions as drf
 
-from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments
+from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments, WaitlistCapacityBelowWaiting
 from school.authentication import TokenExpired
 from students.exceptions import CoursesFull, NotEnrolled, StudentNotFound, UnknownCourses
 
@@ -113,11 +113,14 @@ PROBLEM_TYPES = [
         "validation_error",
         "Invalid input",
         "a bad field or query parameter, a duplicate `code`/`email`, wrong credentials, "
-        "a capacity below the enrollment",
-        (drf.ValidationError, CapacityBelowEnrollment),
+        "a capacity below the enrollment (or a waitlist capacity below those waiting), a window that "
+        "closes before it opens",
+        (drf.ValidationError, CapacityBelowEnrollment, WaitlistCapacityBelowWaiting),
         members=lambda error: (
             field_error("capacity", "below_enrollment")(error)
             if isinstance(error, CapacityBelowEnrollment)
+            else field_error("waitlist_capacity", "below_waiting")(error)
+            if isinstance(error, WaitlistCapacityBelowWaiting)
             else {"errors": flatten_errors(error.detail)}
         ),
         member_docs=("errors",),

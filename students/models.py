@@ -88,6 +88,36 @@ class Enrollment(models.Model):
         return f"{self.student_id} in {self.course_id}"
 
 
+class WaitlistEntry(models.Model):
+    """A student waiting for a seat in a course; first come, first served (by id). Promotion to
+    an enrollment is done by the database whenever a seat frees (migration 0010)."""
+
+    id = models.BigAutoField(primary_key=True)
+    # No single-column indexes: the unique constraint leads with student, the index with course.
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="waitlist_entries", db_index=False
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.CASCADE, related_name="waitlist_entries", db_index=False
+    )
+    joined_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        db_table = "waitlist_entries"
+        ordering = ["course_id", "id"]
+        verbose_name = "waitlist entry"
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course"], name="waitlist_entry_unique_student_course"
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "id"], name="waitlist_course_order_idx")]
+
+    def __str__(self):
+        return f"{self.student_id} waiting for {self.course_id}"
+
+
 class EventAction(models.TextChoices):
     ENROLLED = "enrolled"
     DROPPED = "dropped"
