@@ -9,10 +9,12 @@ from courses.api.views import CourseViewSet
 from school.auth import ObtainTokenView
 from students.api.views import (
     CourseStudentViewSet,
+    CourseWaitlistViewSet,
     EnrollmentEventViewSet,
     StudentCourseViewSet,
     StudentEventViewSet,
     StudentViewSet,
+    StudentWaitlistViewSet,
 )
 
 router = DefaultRouter()
@@ -23,9 +25,11 @@ router.register("enrollment-events", EnrollmentEventViewSet, basename="enrollmen
 student_router = NestedSimpleRouter(router, "students", lookup="student")
 student_router.register("courses", StudentCourseViewSet, basename="student-course")
 student_router.register("events", StudentEventViewSet, basename="student-event")
+student_router.register("waitlist", StudentWaitlistViewSet, basename="student-waitlist")
 
 course_router = NestedSimpleRouter(router, "courses", lookup="course")
 course_router.register("students", CourseStudentViewSet, basename="course-student")
+course_router.register("waitlist", CourseWaitlistViewSet, basename="course-waitlist")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -17,7 +17,16 @@ from rest_framework import exceptions as drf
 
 from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments, WaitlistCapacityBelowWaiting
 from school.authentication import TokenExpired
-from students.exceptions import CoursesFull, NotEnrolled, StudentNotFound, UnknownCourses
+from students.exceptions import (
+    AlreadyEnrolled,
+    CoursesFull,
+    EnrollmentClosed,
+    NotEnrolled,
+    NotWaiting,
+    StudentNotFound,
+    UnknownCourses,
+    WaitlistFull,
+)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:school:problem:"
@@ -167,8 +176,9 @@ PROBLEM_TYPES = [
         404,
         "not_found",
         "Not found",
-        "no such object or path, a page past the end, unenrolling where not enrolled",
-        (drf.NotFound, StudentNotFound, NotEnrolled),
+        "no such object or path, a page past the end, unenrolling where not enrolled, leaving a "
+        "waitlist one is not on",
+        (drf.NotFound, StudentNotFound, NotEnrolled, NotWaiting),
     ),
     ProblemType(
         405,
@@ -190,8 +200,38 @@ PROBLEM_TYPES = [
         "Course full",
         "enrolling beyond capacity; `full_course_ids` lists the courses without a seat for this request",
         (CoursesFull,),
-        members=lambda error: {"full_course_ids": error.course_ids},
-        member_docs=("full_course_ids",),
+        members=lambda error: (
+            {"full_course_ids": error.course_ids}
+            | ({"waitlist_available": True} if error.waitlist_available else {})
+        ),
+        member_docs=("full_course_ids", "waitlist_available"),
+    ),
+    ProblemType(
+        409,
+        "already_enrolled",
+        "Already enrolled",
+        "joining the waitlist of a course the student is enrolled in",
+        (AlreadyEnrolled,),
+    ),
+    ProblemType(
+        409,
+        "waitlist_full",
+        "Waitlist full",
+        "joining a full course whose waitlist is full (or that has none)",
+        (WaitlistFull,),
+    ),
+    ProblemType(
+        409,
+        "enrollment_closed",
+        "Enrollment closed",
+        "a student enrolling, dropping or joining outside the course's window; "
+        "`enrollment_opens_at`, `enrollment_closes_at` say when it is open",
+        (EnrollmentClosed,),
+        members=lambda error: {
+            "enrollment_opens_at": error.opens_at and error.opens_at.isoformat().replace("+00:00", "Z"),
+            "enrollment_closes_at": error.closes_at and error.closes_at.isoformat().replace("+00:00", "Z"),
+        },
+        member_docs=("enrollment_opens_at", "enrollment_closes_at"),
     ),
     ProblemType(
         409,

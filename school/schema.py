@@ -27,7 +27,18 @@ class ProblemBodySerializer(serializers.Serializer):
     errors = ProblemErrorSerializer(many=True, required=False, help_text="validation_error only.")  # type: ignore[assignment]
 
 
-# RFC 9457 problem details, with every extra member the table of problems names (lists of ids).
+def member_field(name, code):
+    """The schema of an extra member: lists of ids, a flag, or a date-time (null: no limit)."""
+    if name.endswith("_ids"):
+        return serializers.ListField(
+            child=serializers.IntegerField(), required=False, help_text=f"{code} only."
+        )
+    if name.endswith("_at"):
+        return serializers.DateTimeField(allow_null=True, required=False, help_text=f"{code} only.")
+    return serializers.BooleanField(required=False, help_text=f"{code} only.")
+
+
+# RFC 9457 problem details, with every extra member the table of problems names.
 ProblemSerializer = type(
     "ProblemSerializer",
     (ProblemBodySerializer,),
@@ -35,9 +46,7 @@ ProblemSerializer = type(
         "__module__": __name__,
         "__doc__": "RFC 9457 problem details; `code` is the stable, machine-readable reason.",
         **{
-            name: serializers.ListField(
-                child=serializers.IntegerField(), required=False, help_text=f"{problem.code} only."
-            )
+            name: member_field(name, problem.code)
             for problem in PROBLEM_TYPES
             for name in problem.member_docs
             if name != "errors"

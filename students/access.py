@@ -142,6 +142,24 @@ class StudentCourseAccess(StudentDataAccess):
     self_service = READ_METHODS | {"POST", "DELETE"}
 
 
+class StudentWaitlistAccess(StudentDataAccess):
+    """`students/{id}/waitlist/...`: staff need `view_student` to read, `add_waitlistentry` to put a
+    student in line, `delete_waitlistentry` to take them out; a student user does it on their own."""
+
+    staff_permissions = {
+        **{method: [VIEW_STUDENTS] for method in READ_METHODS},
+        "POST": ["students.add_waitlistentry"],
+        "DELETE": ["students.delete_waitlistentry"],
+    }
+    self_service = READ_METHODS | {"POST", "DELETE"}
+
+
+def bound_by_windows(user: Any) -> bool:
+    """Whether the user's enrolling, dropping and waiting must fall inside courses' enrollment
+    windows: students are; registrars and staff who may enroll anyone are not."""
+    return not user.has_perm("students.add_enrollment")
+
+
 class StudentHistoryAccess(StudentDataAccess):
     """`students/{id}/events/`: staff with `view_student`, or the student themself; read-only."""
 

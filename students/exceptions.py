@@ -1,5 +1,7 @@
 """What the enrollment rules refuse."""
 
+from typing import Any
+
 from school.errors import DomainError
 
 
@@ -18,10 +20,16 @@ class UnknownCourses(DomainError):
 class CoursesFull(DomainError):
     """Some courses have fewer free seats than the request would take; nothing was enrolled."""
 
-    def __init__(self, *, course_ids: list[int]) -> None:
+    def __init__(self, *, course_ids: list[int], waitlist_available: bool = False) -> None:
         self.course_ids = course_ids
+        self.waitlist_available = waitlist_available
         super().__init__(
             f"No seat is left for this request in course {_ids(course_ids)}; nothing was enrolled."
+            + (
+                " Its waitlist has room: join it to be enrolled when a seat frees."
+                if waitlist_available
+                else ""
+            )
         )
 
 
@@ -31,3 +39,25 @@ class StudentNotFound(DomainError):
 
 class NotEnrolled(DomainError):
     message = "The student is not enrolled in this course."
+
+
+class NotWaiting(DomainError):
+    message = "The student is not waiting for this course."
+
+
+class AlreadyEnrolled(DomainError):
+    message = "The student is already enrolled in this course."
+
+
+class WaitlistFull(DomainError):
+    message = "The course is full and so is its waitlist (or it has none)."
+
+
+class EnrollmentClosed(DomainError):
+    """Outside the course's enrollment window (binds students, not registrars)."""
+
+    def __init__(self, *, course_id: int, opens_at: Any, closes_at: Any) -> None:
+        self.course_id, self.opens_at, self.closes_at = course_id, opens_at, closes_at
+        super().__init__(
+            f"Enrollment in course {course_id} is closed now: it is open only within its window."
+        )

@@ -1,11 +1,12 @@
 """Reads of students and enrollments that the API and the admin share."""
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from courses.models import Course
 from courses.selectors import with_instructors
-from students.models import EnrollmentEvent, Student
+from students.models import EnrollmentEvent, Student, WaitlistEntry
 
 
 def student_list() -> QuerySet[Student]:
@@ -60,3 +61,31 @@ def event_feed(
     if course_id is not None:
         events = events.filter(course_id=course_id)
     return list(events.order_by("id")[:limit])
+
+
+def _position() -> Subquery:
+    """1 for the first in line of the entry's course, 2 for the next..."""
+    ahead = WaitlistEntry.objects.filter(course_id=OuterRef("course_id"), id__lte=OuterRef("id"))
+    return Subquery(ahead.order_by().values("course_id").annotate(n=Count("*")).values("n"))
+
+
+def student_waitlist(*, student_id: int) -> QuerySet[WaitlistEntry]:
+    """The student's waitlist entries by course id, each with its `position` in line."""
+    return (
+        WaitlistEntry.objects.filter(student_id=student_id)
+        .annotate(position=_position())
+        .order_by("course_id")
+    )
+
+
+def course_waitlist(*, course: Course) -> QuerySet[Student]:
+    """The students waiting for a course, in joining order, each with `position` and `joined_at`."""
+    return (
+        Student.objects.filter(waitlist_entries__course=course)
+        .select_related("user")
+        .annotate(
+            joined_at=F("waitlist_entries__joined_at"),
+            position=Window(RowNumber(), order_by=F("waitlist_entries__id").asc()),
+        )
+        .order_by("waitlist_entries__id")
+    )

@@ -16,17 +16,28 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from courses.models import ENROLLED_WITHIN_CAPACITY, Course
 from school.constraints import violated_constraint
 from school.ids import is_valid_id
 from students.events import recording_events
-from students.exceptions import CoursesFull, NotEnrolled, StudentNotFound, UnknownCourses
-from students.models import Enrollment, Student
+from students.exceptions import (
+    AlreadyEnrolled,
+    CoursesFull,
+    EnrollmentClosed,
+    NotEnrolled,
+    NotWaiting,
+    StudentNotFound,
+    UnknownCourses,
+    WaitlistFull,
+)
+from students.models import Enrollment, Student, WaitlistEntry
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +58,38 @@ class EnrollmentResult:
 
 
 class SeatRow(NamedTuple):
-    """What the seat check reads of a course: no model instance."""
+    """What the seat, waitlist and window checks read of a course: no model instance."""
 
     pk: int
     capacity: int | None
     enrolled_count: int
+    waitlist_capacity: int | None
+    waitlist_count: int
+    enrollment_opens_at: datetime | None
+    enrollment_closes_at: datetime | None
+
+    @property
+    def has_free_seat(self) -> bool:
+        return self.capacity is None or self.enrolled_count < self.capacity
+
+    @property
+    def waitlist_has_room(self) -> bool:
+        return self.waitlist_capacity is None or self.waitlist_count < self.waitlist_capacity
+
+    def check_window(self) -> None:
+        """EnrollmentClosed unless now is inside the course's enrollment window."""
+        now = timezone.now()
+        opens, closes = self.enrollment_opens_at, self.enrollment_closes_at
+        if (opens is not None and now < opens) or (closes is not None and now >= closes):
+            raise EnrollmentClosed(course_id=self.pk, opens_at=opens, closes_at=closes)
 
 
-def enrollment_create(*, student: Student, course_ids: Iterable[int]) -> EnrollmentResult:
+SEAT_ROW_FIELDS = SeatRow._fields
+
+
+def enrollment_create(
+    *, student: Student, course_ids: Iterable[int], within_windows: bool = False
+) -> EnrollmentResult:
     """Enroll `student` in every course of `course_ids`, or in none of them.
 
     Raises StudentNotFound (deleted meanwhile), UnknownCourses (some id is not a course) or
@@ -63,7 +98,7 @@ def enrollment_create(*, student: Student, course_ids: Iterable[int]) -> Enrollm
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _enroll(student=student, course_ids=sorted(set(course_ids)))
+            return _enroll(student=student, course_ids=sorted(set(course_ids)), within_windows=within_windows)
         except OperationalError as exc:
             sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
             if sqlstate not in RETRYABLE_SQLSTATES or attempt == ATTEMPTS or connection.in_atomic_block:
@@ -74,14 +109,20 @@ def enrollment_create(*, student: Student, course_ids: Iterable[int]) -> Enrollm
 
 
 @transaction.atomic
-def _enroll(*, student: Student, course_ids: list[int]) -> EnrollmentResult:
+def _enroll(*, student: Student, course_ids: list[int], within_windows: bool = False) -> EnrollmentResult:
     # A student deleted meanwhile would fail the insert on its foreign key: lock and look first.
     if not Student.objects.select_for_update().filter(pk=student.pk).exists():
         raise StudentNotFound()
-    new_ids, courses = _new_enrollments(student=student, course_ids=course_ids, lock=True)
+    new_ids, courses = _new_enrollments(
+        student=student, course_ids=course_ids, lock=True, within_windows=within_windows
+    )
     # The student and course locks keep any other enrollment of these pairs out until we commit;
     # the unique constraint stays as the last guard (a violation would be a bug, not a race).
     _insert([Enrollment(student=student, course_id=pk) for pk in new_ids], courses)
+    if any(courses[pk].waitlist_count for pk in new_ids):
+        # Enrolled: no longer waiting there (no left_waitlist event: the seat is theirs).
+        with recording_events():
+            WaitlistEntry.objects.filter(student=student, course_id__in=new_ids).delete()
     return EnrollmentResult(course_ids=course_ids, created_course_ids=new_ids)
 
 
@@ -104,7 +145,7 @@ def _insert(enrollments: list[Enrollment], courses: dict[int, SeatRow]) -> None:
 
 
 def _new_enrollments(
-    *, student: Student, course_ids: list[int], lock: bool
+    *, student: Student, course_ids: list[int], lock: bool, within_windows: bool = False
 ) -> tuple[list[int], dict[int, SeatRow]]:
     """The rules: the ids of `course_ids` (sorted, distinct) the student would newly take, and
     the (pk, capacity, enrolled_count) rows of the courses by id.
@@ -113,6 +154,9 @@ def _new_enrollments(
     until the caller's transaction ends, so the answer holds until the enrollments are written.
     """
     courses = _existing_courses(course_ids, lock=lock)
+    if within_windows:
+        for pk in course_ids:
+            courses[pk].check_window()
     already = set()
     if student.pk is not None:
         already = set(
@@ -124,7 +168,9 @@ def _new_enrollments(
     seats_left = _seats_left([courses[pk] for pk in new_ids])
     full = [pk for pk in new_ids if seats_left.get(pk, 1) < 1]
     if full:
-        raise CoursesFull(course_ids=full)
+        raise CoursesFull(
+            course_ids=full, waitlist_available=any(courses[pk].waitlist_has_room for pk in full)
+        )
     return new_ids, courses
 
 
@@ -135,7 +181,7 @@ def _existing_courses(course_ids: list[int], *, lock: bool) -> dict[int, SeatRow
     found = Course.objects.filter(pk__in=course_ids).order_by("pk")
     if lock:
         found = found.select_for_update()
-    courses = {row[0]: SeatRow(*row) for row in found.values_list("pk", "capacity", "enrolled_count")}
+    courses = {row[0]: SeatRow(*row) for row in found.values_list(*SEAT_ROW_FIELDS)}
     unknown = [pk for pk in course_ids if pk not in courses]
     if unknown:
         raise UnknownCourses(course_ids=unknown)
@@ -175,12 +221,19 @@ def enrollment_create_many(
 
 
 @transaction.atomic
-def enrollment_delete(*, student: Student, course_id: int) -> None:
-    """Unenroll `student` from the course; NotEnrolled if they were not in it."""
+def enrollment_delete(*, student: Student, course_id: int, within_windows: bool = False) -> None:
+    """Unenroll `student` from the course; NotEnrolled if they were not in it. The first waiting
+    students get the freed seat (the database promotes them in the same statement)."""
     if not is_valid_id(course_id):
         raise NotEnrolled()
     # The course's lock first, as enrolling takes it: the count's trigger then waits for nobody.
-    Course.objects.select_for_update().filter(pk=course_id).first()
+    course = _locked_course(course_id)
+    if (
+        within_windows
+        and course is not None
+        and Enrollment.objects.filter(student=student, course_id=course_id).exists()
+    ):
+        course.check_window()
     with recording_events():
         deleted, _ = Enrollment.objects.filter(student=student, course_id=course_id).delete()
     if not deleted:
@@ -273,3 +326,56 @@ def enrollments_bulk_create(*, pairs: Iterable[tuple[int, int]]) -> int:
 def _seats_left(courses: Iterable[SeatRow]) -> dict[int, int]:
     """{course id: free seats} for the courses that have a capacity (the others are unlimited)."""
     return {c.pk: c.capacity - c.enrolled_count for c in courses if c.capacity is not None}
+
+
+def _locked_course(course_id: int) -> SeatRow | None:
+    row = Course.objects.select_for_update().filter(pk=course_id).values_list(*SEAT_ROW_FIELDS).first()
+    return SeatRow(*row) if row is not None else None
+
+
+@dataclass(frozen=True)
+class WaitlistResult:
+    status: str  # "enrolled" (a seat was free and nobody waited) or "waitlisted"
+    created: bool  # False: already waiting
+
+
+@transaction.atomic
+def waitlist_join(*, student: Student, course_id: int, within_windows: bool = False) -> WaitlistResult:
+    """Put `student` in line for the course, or enroll them at once when a seat is free and
+    nobody waits. Raises UnknownCourses, EnrollmentClosed (within_windows), AlreadyEnrolled,
+    WaitlistFull."""
+    if not Student.objects.select_for_update().filter(pk=student.pk).exists():
+        raise StudentNotFound()
+    course = _locked_course(course_id) if is_valid_id(course_id) else None
+    if course is None:
+        raise UnknownCourses(course_ids=[course_id])
+    if within_windows:
+        course.check_window()
+    if Enrollment.objects.filter(student=student, course_id=course_id).exists():
+        raise AlreadyEnrolled()
+    if WaitlistEntry.objects.filter(student=student, course_id=course_id).exists():
+        return WaitlistResult(status=WAITLISTED, created=False)
+    if course.has_free_seat and course.waitlist_count == 0:
+        _insert([Enrollment(student=student, course_id=course_id)], {course_id: course})
+        return WaitlistResult(status=ENROLLED, created=True)
+    if not course.waitlist_has_room:
+        raise WaitlistFull()
+    with recording_events():
+        WaitlistEntry.objects.create(student=student, course_id=course_id)
+    return WaitlistResult(status=WAITLISTED, created=True)
+
+
+@transaction.atomic
+def waitlist_leave(*, student: Student, course_id: int, within_windows: bool = False) -> None:
+    """Take `student` out of the course's line; NotWaiting if they were not in it."""
+    course = _locked_course(course_id) if is_valid_id(course_id) else None
+    entry = WaitlistEntry.objects.filter(student=student, course_id=course_id).first() if course else None
+    if entry is None:
+        raise NotWaiting()
+    if within_windows:
+        course.check_window()  # type: ignore[union-attr]
+    with recording_events():
+        entry.delete()
+
+
+ENROLLED, WAITLISTED = "enrolled", "waitlisted"

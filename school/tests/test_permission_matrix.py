@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from courses.models import Course
 from courses.tests.factories import CourseFactory
 from school.tests.problems import assert_problem
-from students.models import Enrollment, Student
+from students.models import Enrollment, Student, WaitlistEntry
 from students.tests.factories import EnrollmentFactory, StudentFactory
 
 ROLES = [
@@ -59,6 +59,10 @@ MATRIX = {
     ("student-course-detail", "GET"): STUDENT_READS,
     ("student-course-detail", "DELETE"): STUDENT_SELF_SERVICE,
     ("student-event-list", "GET"): STUDENT_READS,
+    ("student-waitlist-list", "GET"): STUDENT_READS,
+    ("student-waitlist-list", "POST"): STUDENT_SELF_SERVICE,
+    ("student-waitlist-detail", "DELETE"): STUDENT_SELF_SERVICE,
+    ("course-waitlist-list", "GET"): "401 403 403 ok 403 403 ok ok ok",
     ("enrollment-event-list", "GET"): "401 403 403 403 403 403 ok ok ok",
     # Signing in with wrong credentials is a 400 for anyone; revoking needs a token.
     ("auth-token", "POST"): "400 400 400 400 400 400 400 400 400",
@@ -118,6 +122,10 @@ def world(make_user, client_for, api_client):
     for student in (own, other):
         for course in (taught, untaught):
             EnrollmentFactory(student=student, course=course)
+    full = CourseFactory(capacity=1, waitlist_capacity=5)  # both students wait for it
+    EnrollmentFactory(course=full)
+    for student in (own, other):
+        WaitlistEntry.objects.create(student=student, course=full)
     users = {
         "student": student_user,
         "instructor": instructor,
@@ -132,6 +140,7 @@ def world(make_user, client_for, api_client):
         "taught": taught,
         "untaught": untaught,
         "empty": empty,
+        "full": full,
         "client": lambda role: api_client if role == "anonymous" else client_for(users[role.split("_")[0]]),
     }
 
@@ -147,6 +156,9 @@ def path_for(name, role, world, *, student=None):
         "student-course-list": {"student_id": student.pk},
         "student-course-detail": {"student_id": student.pk, "course_id": world["taught"].pk},
         "student-event-list": {"student_id": student.pk},
+        "student-waitlist-list": {"student_id": student.pk},
+        "student-waitlist-detail": {"student_id": student.pk, "course_id": world["full"].pk},
+        "course-waitlist-list": {"course_id": roster.pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -160,6 +172,7 @@ def body_for(name, method, world):
         ("student-detail", "PUT"): {"first_name": "Put", "last_name": "Put", "email": "put@example.edu"},
         ("student-detail", "PATCH"): {"last_name": "Patched"},
         ("student-course-list", "POST"): {"course_ids": [world["empty"].pk]},
+        ("student-waitlist-list", "POST"): {"course_id": world["empty"].pk},
         ("auth-token", "POST"): {"username": "nobody", "password": "wrong"},
     }.get((name, method))
 
@@ -176,6 +189,7 @@ def snapshot():
         list(Enrollment.objects.order_by("pk").values_list()),
         list(Student.objects.order_by("pk").values_list()),
         list(Course.objects.order_by("pk").values_list()),
+        list(WaitlistEntry.objects.order_by("pk").values_list()),
         sorted(Course.instructors.through.objects.values_list("course_id", "user_id")),
     )
 

@@ -93,3 +93,29 @@ class EventFeedSerializer(serializers.Serializer):
     next_after = serializers.IntegerField(
         help_text="The id of the last result (the given `after` when there is none): the next `after`."
     )
+
+
+class WaitlistEntrySerializer(serializers.Serializer):
+    """A student's place in a course's line (or, right after joining, their new seat)."""
+
+    course_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["waitlisted", "enrolled"])
+    position = serializers.IntegerField(allow_null=True, help_text="1 = next in line; null when enrolled.")
+    joined_at = serializers.DateTimeField()
+
+
+class WaitlistJoinSerializer(serializers.Serializer):
+    """The course whose waitlist to join."""
+
+    course_id = CourseIdField()
+
+
+class CourseWaitlistStudentSerializer(StudentSerializer):
+    """A student waiting for a course: the student, their place in line and when they joined."""
+
+    position = serializers.IntegerField(read_only=True)
+    joined_at = serializers.DateTimeField(read_only=True)
+
+    class Meta(StudentSerializer.Meta):
+        fields = [*StudentSerializer.Meta.fields, "position", "joined_at"]
+        read_only_fields = StudentSerializer.Meta.fields

@@ -26,27 +26,41 @@ from students.access import (
     StudentCourseAccess,
     StudentHistoryAccess,
     StudentRecordAccess,
+    StudentWaitlistAccess,
+    bound_by_windows,
     visible_students,
 )
 from students.api.filters import StudentFilter
 from students.api.serializers import (
     CourseStudentSerializer,
+    CourseWaitlistStudentSerializer,
     EnrollmentEventSerializer,
     EnrollmentRequestSerializer,
     EventFeedSerializer,
     StudentCourseSerializer,
     StudentSerializer,
+    WaitlistEntrySerializer,
+    WaitlistJoinSerializer,
 )
 from students.models import Student
 from students.selectors import (
     course_roster,
+    course_waitlist,
     event_feed,
     student_count,
     student_course_list,
     student_events,
     student_list,
+    student_waitlist,
 )
-from students.services import enrollment_create, enrollment_delete, student_delete
+from students.services import (
+    WAITLISTED,
+    enrollment_create,
+    enrollment_delete,
+    student_delete,
+    waitlist_join,
+    waitlist_leave,
+)
 
 ID_PATTERN = r"[0-9]+"
 MAX_FEED_LIMIT = 1000
@@ -215,7 +229,11 @@ class StudentCourseViewSet(
         student = self.get_student()
         body = EnrollmentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = enrollment_create(student=student, course_ids=body.validated_data["course_ids"])
+        result = enrollment_create(
+            student=student,
+            course_ids=body.validated_data["course_ids"],
+            within_windows=bound_by_windows(request.user),
+        )
         courses = student_courses_among(student_id=student.pk, course_ids=result.course_ids)
         if not result.created:
             return Response(StudentCourseSerializer(courses, many=True).data, status=status.HTTP_200_OK)
@@ -227,7 +245,11 @@ class StudentCourseViewSet(
         )
 
     def destroy(self, request, *args, **kwargs):
-        enrollment_delete(student=self.get_student(), course_id=int(self.kwargs["course_id"]))
+        enrollment_delete(
+            student=self.get_student(),
+            course_id=int(self.kwargs["course_id"]),
+            within_windows=bound_by_windows(request.user),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -353,3 +375,134 @@ class EnrollmentEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 "next_after": events[-1].id if events else after,
             }
         )
+
+
+@extend_schema(parameters=[STUDENT_ID])
+@extend_schema_view(
+    list=extend_schema(
+        summary="A student's waitlist entries",
+        description="By course id, each with its `position` in line (1 = next). 404 when there is no such student.",
+    ),
+    create=extend_schema(
+        summary="Join a course's waitlist",
+        description=(
+            "Checks, first failure answers: 401/403, student (404), body (400 validation_error), "
+            "course (400 unknown_course), the window (409 enrollment_closed, for students), already "
+            "enrolled (409 already_enrolled). Then: already waiting, 200 with the same entry; a free "
+            "seat and nobody waiting, enrolled at once (201, `status` `enrolled`); the waitlist full "
+            "or none, 409 waitlist_full; else 201 with `status` `waitlisted`."
+        ),
+        request=WaitlistJoinSerializer,
+        parameters=[LOCATION_HEADER],
+        responses={
+            201: OpenApiResponse(WaitlistEntrySerializer, description="In line, or enrolled at once."),
+            200: OpenApiResponse(WaitlistEntrySerializer, description="Already in line."),
+            **problem_responses(
+                "validation_error",
+                "parse_error",
+                "unknown_course",
+                "not_found",
+                "enrollment_closed",
+                "already_enrolled",
+                "waitlist_full",
+            ),
+        },
+    ),
+    destroy=extend_schema(
+        summary="Leave a course's waitlist",
+        parameters=[COURSE_ID],
+        responses={
+            204: OpenApiResponse(description="Left."),
+            **problem_responses("not_found", "enrollment_closed"),
+        },
+    ),
+)
+class StudentWaitlistViewSet(
+    IdempotentPostMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A student's waitlist entries: `/students/{student_id}/waitlist/`."""
+
+    serializer_class = WaitlistEntrySerializer
+    permission_classes = [StudentWaitlistAccess]
+    lookup_url_kwarg = "course_id"
+    lookup_value_regex = ID_PATTERN
+    filter_backends = []
+
+    def get_student(self):
+        student_id = int(self.kwargs["student_id"])
+        student = Student.objects.filter(pk=student_id).first() if is_valid_id(student_id) else None
+        if student is None:
+            raise Http404
+        return student
+
+    def get_queryset(self):
+        return student_waitlist(student_id=self.get_student().pk)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([self.entry(e) for e in page])
+
+    @staticmethod
+    def entry(waiting):
+        return {
+            "course_id": waiting.course_id,
+            "status": WAITLISTED,
+            "position": waiting.position,
+            "joined_at": waiting.joined_at,
+        }
+
+    def create(self, request, *args, **kwargs):
+        student = self.get_student()
+        body = WaitlistJoinSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        course_id = body.validated_data["course_id"]
+        result = waitlist_join(
+            student=student, course_id=course_id, within_windows=bound_by_windows(request.user)
+        )
+        if result.status == WAITLISTED:
+            data = self.entry(student_waitlist(student_id=student.pk).get(course_id=course_id))
+        else:
+            enrolled_at = student.enrollments.get(course_id=course_id).enrolled_at
+            data = {
+                "course_id": course_id,
+                "status": result.status,
+                "position": None,
+                "joined_at": enrolled_at,
+            }
+        if not result.created:
+            return Response(WaitlistEntrySerializer(data).data, status=status.HTTP_200_OK)
+        location = reverse("student-waitlist-list", kwargs={"student_id": student.pk}, request=request)
+        return Response(
+            WaitlistEntrySerializer(data).data, status=status.HTTP_201_CREATED, headers={"Location": location}
+        )
+
+    def destroy(self, request, *args, **kwargs):
+        waitlist_leave(
+            student=self.get_student(),
+            course_id=int(self.kwargs["course_id"]),
+            within_windows=bound_by_windows(request.user),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(parameters=[COURSE_ID])
+@extend_schema_view(
+    list=extend_schema(
+        summary="A course's waitlist",
+        description="In joining order, each a student with `position` (1 = next) and `joined_at`. "
+        "404 when there is no such course.",
+    )
+)
+class CourseWaitlistViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A course's waitlist: `/courses/{course_id}/waitlist/`."""
+
+    serializer_class = CourseWaitlistStudentSerializer
+    permission_classes = [RosterAccess]
+    filter_backends = []
+
+    def get_queryset(self):
+        return course_waitlist(course=get_object_or_404(Course, pk=self.kwargs["course_id"]))

@@ -22,7 +22,7 @@ BUDGETS = {
     # ...plus the student row lock, the course row locks, who is writing for the events (set,
     # and cleared on SQLite), the answer's instructors
     "enroll": 15,
-    "enroll_own": 13,  # a student enrolling themself: no permissions to read
+    "enroll_own": 15,  # a student enrolling themself: their permissions (are they bound by windows?)
 }
 
 
