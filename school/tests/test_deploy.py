@@ -198,6 +198,69 @@ def test_one_idempotency_key_sent_to_two_server_processes_at_once_runs_once(depl
         assert json.loads(listed)["count"] == 1
 
 
+SETUP_LINE = """
+import json
+from django.contrib.auth.models import User
+from courses.models import Course
+from students.models import Student
+from students.services import enrollment_create, waitlist_join
+User.objects.create_superuser("liner", "liner@example.edu", "pw")
+course = Course.objects.create(code="LINE-1", title="Line", capacity=3, waitlist_capacity=6)
+people = [Student.objects.create(first_name="L", last_name=str(i), email=f"l{i}@example.edu") for i in range(12)]
+for student in people[:3]:
+    enrollment_create(student=student, course_ids=[course.pk])
+for student in people[3:6]:
+    waitlist_join(student=student, course_id=course.pk)
+print(json.dumps({"course": course.pk, "students": [s.pk for s in people]}))
+"""
+CHECK_LINE = """
+from courses.models import Course
+from students.tests.test_waitlist_races import check_the_line
+course = Course.objects.get(code="LINE-1")
+seats, line = check_the_line(course)
+assert course.enrolled_count == len(seats) == 3 and course.waitlist_count == len(line)
+print("line kept")
+"""
+
+
+def test_the_waitlist_holds_with_two_server_processes(deployment):
+    """Drops, leaves, joins and direct enrollments at once, through two gunicorn processes: every
+    promotion goes to the first in line and nobody enrolls past a waiting student."""
+    first, second = deployment.start(workers=1), deployment.start(workers=1)
+    ids = json.loads(deployment.manage("shell", "-c", SETUP_LINE).strip().splitlines()[-1])
+    token = deployment.manage("drf_create_token", "liner").split()[2]
+    course, people = ids["course"], ids["students"]
+    actions = (
+        [(f"/api/v1/students/{pk}/courses/{course}/", None, "DELETE") for pk in people[:2]]
+        + [(f"/api/v1/students/{people[4]}/waitlist/{course}/", None, "DELETE")]
+        + [(f"/api/v1/students/{pk}/waitlist/", {"course_id": course}, "POST") for pk in people[6:10]]
+        + [(f"/api/v1/students/{pk}/courses/", {"course_ids": [course]}, "POST") for pk in people[10:]]
+    )
+    barrier, statuses = threading.Barrier(len(actions)), []
+
+    def send(base, path, body, method):
+        barrier.wait(timeout=30)
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Host": "localhost", "Content-Type": "application/json", "Authorization": f"Token {token}"}
+        req = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    threads = [
+        threading.Thread(target=send, args=((first, second)[n % 2], *action))
+        for n, action in enumerate(actions)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(statuses) == len(actions) and all(status < 500 for status in statuses), statuses
+    assert "line kept" in deployment.manage("shell", "-c", CHECK_LINE)
+
+
 def test_gunicorn_reads_the_projects_configuration(deployment):
     base = deployment.start(workers=1)
     # A request line over gunicorn's default limit (4094) but within ours reaches the application,
