@@ -31,7 +31,17 @@ class HasSeatsFilter(admin.SimpleListFilter):
 class CourseForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = ["code", "title", "description", "credits", "capacity", "instructors"]
+        fields = [
+            "code",
+            "title",
+            "description",
+            "credits",
+            "capacity",
+            "waitlist_capacity",
+            "enrollment_opens_at",
+            "enrollment_closes_at",
+            "instructors",
+        ]
         widgets = {"description": forms.Textarea(attrs={"maxlength": DESCRIPTION_MAX_LENGTH})}
 
     def __init__(self, *args, **kwargs):
@@ -47,11 +57,28 @@ class CourseForm(forms.ModelForm):
             raise ValidationError(error.message) from None
         return capacity
 
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("enrollment_opens_at"), cleaned.get("enrollment_closes_at")
+        if opens is not None and closes is not None and opens >= closes:
+            self.add_error("enrollment_closes_at", "The enrollment window must open before it closes.")
+        waitlist_capacity = cleaned.get("waitlist_capacity")
+        if (
+            self.instance.pk
+            and waitlist_capacity is not None
+            and waitlist_capacity < self.instance.waitlist_count
+        ):
+            self.add_error(
+                "waitlist_capacity",
+                f"{waitlist_capacity} is below the {self.instance.waitlist_count} students already waiting.",
+            )
+        return cleaned
+
 
 @admin.register(Course)
 class CourseAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     form = CourseForm
-    list_display = ["code", "title", "credits", "capacity", "enrolled", "seats_left", "created_at"]
+    list_display = ["code", "title", "credits", "capacity", "enrolled", "seats_left", "waiting", "created_at"]
     list_filter = [HasSeatsFilter, "credits"]
     search_fields = ["code", "title"]
     ordering = ["code"]
@@ -65,6 +92,10 @@ class CourseAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     @admin.display(description="Enrolled", ordering="enrolled_count")
     def enrolled(self, course):
         return course.enrolled_count
+
+    @admin.display(description="Waiting", ordering="waitlist_count")
+    def waiting(self, course):
+        return course.waitlist_count
 
     @admin.display(description="Seats left")
     def seats_left(self, course):

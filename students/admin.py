@@ -12,7 +12,7 @@ from courses.models import Course
 from school.admin import DomainErrorsAsMessagesMixin
 from school.errors import DomainError
 from students.exceptions import CoursesFull, UnknownCourses
-from students.models import Enrollment, Student
+from students.models import Enrollment, EnrollmentEvent, Student, WaitlistEntry
 from students.services import (
     enrollment_create,
     enrollment_create_many,
@@ -166,11 +166,52 @@ class RosterInline(admin.TabularInline):
         return super().get_queryset(request).select_related("student").order_by("student_id")
 
 
-# The course page shows its roster; enrollments are this app's, so the inline is added here and
-# the courses app knows nothing of them.
+class WaitlistInline(admin.TabularInline):
+    """Who waits for a seat, first in line first; the database enrolls them as seats free."""
+
+    model = WaitlistEntry
+    fields = ["student", "joined_at"]
+    readonly_fields = ["student", "joined_at"]
+    extra = 0
+    can_delete = False
+    verbose_name = "waiting student"
+    verbose_name_plural = "waitlist (first in line first)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("student").order_by("id")
+
+
+@admin.register(EnrollmentEvent)
+class EnrollmentEventAdmin(admin.ModelAdmin):
+    """The enrollment history, read-only: who enrolled, dropped, waited or was promoted, when,
+    by whom and through which door."""
+
+    list_display = ["id", "at", "action", "student_id", "course_id", "actor", "source"]
+    list_filter = ["action", "source"]
+    search_fields = ["=student_id", "=course_id", "actor"]
+    ordering = ["-id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# The course page shows its roster and waitlist; enrollments are this app's, so the inlines are
+# added here and the courses app knows nothing of them.
 admin.site.unregister(Course)
 
 
 @admin.register(Course)
 class CourseWithRosterAdmin(CourseAdmin):
-    inlines = [*CourseAdmin.inlines, RosterInline]
+    inlines = [*CourseAdmin.inlines, RosterInline, WaitlistInline]

@@ -182,8 +182,11 @@ def course_form(course, **changes):
         "description": course.description,
         "credits": str(course.credits),
         "capacity": "" if course.capacity is None else str(course.capacity),
+        "waitlist_capacity": "" if course.waitlist_capacity is None else str(course.waitlist_capacity),
         "enrollments-TOTAL_FORMS": "0",
         "enrollments-INITIAL_FORMS": "0",
+        "waitlist_entries-TOTAL_FORMS": "0",
+        "waitlist_entries-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return data
@@ -264,9 +267,12 @@ def test_registrars_link_a_student_to_an_account_and_a_course_to_its_instructors
         "description": "",
         "credits": course.credits,
         "capacity": 4,
+        "waitlist_capacity": 0,
         "instructors": [teacher.pk],
         "enrollments-TOTAL_FORMS": 0,
         "enrollments-INITIAL_FORMS": 0,
+        "waitlist_entries-TOTAL_FORMS": 0,
+        "waitlist_entries-INITIAL_FORMS": 0,
     }
     response = admin_client_logged_in.post(f"/admin/courses/course/{course.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -284,3 +290,47 @@ def test_the_admin_records_its_changes_as_the_staff_user_through_the_admin(regis
     username = type(student).user.field.related_model.objects.get(pk=user).username
     rows = list(EnrollmentEvent.objects.values_list("action", "actor", "source"))
     assert rows == [("enrolled", username, "admin"), ("dropped", username, "admin")]
+
+
+def test_the_course_page_shows_its_waitlist_in_order_and_the_list_counts_it(registrar_admin):
+    from students.models import WaitlistEntry
+
+    course = CourseFactory(code="LINE-2", title="Line", capacity=1, waitlist_capacity=3)
+    EnrollmentFactory(course=course)
+    first, second = StudentFactory(last_name="Firstinline"), StudentFactory(last_name="Secondinline")
+    WaitlistEntry.objects.create(student=first, course=course)
+    WaitlistEntry.objects.create(student=second, course=course)
+    page = registrar_admin.get(f"/admin/courses/course/{course.pk}/change/").content.decode()
+    assert "waitlist (first in line first)" in page.lower()
+    assert page.index("Firstinline") < page.index("Secondinline")
+    listing = registrar_admin.get("/admin/courses/course/").content.decode()
+    assert "Waiting" in listing
+
+
+def test_the_history_is_readable_and_shows_a_promotion(registrar_admin):
+    from students.models import WaitlistEntry
+    from students.services import enrollment_delete
+
+    course = CourseFactory(capacity=1, waitlist_capacity=3)
+    holder = StudentFactory()
+    EnrollmentFactory(student=holder, course=course)
+    waiting = StudentFactory()
+    WaitlistEntry.objects.create(student=waiting, course=course)
+    enrollment_delete(student=holder, course_id=course.pk)
+    page = registrar_admin.get("/admin/students/enrollmentevent/", {"action": "promoted"}).content.decode()
+    assert "promoted" in page
+    assert registrar_admin.get("/admin/students/enrollmentevent/add/").status_code == 403
+
+
+def test_a_window_that_closes_before_it_opens_is_a_form_error(registrar_admin):
+    course = CourseFactory()
+    data = course_form(
+        course,
+        enrollment_opens_at_0="2027-01-10",
+        enrollment_opens_at_1="08:00:00",
+        enrollment_closes_at_0="2027-01-09",
+        enrollment_closes_at_1="08:00:00",
+    )
+    response = registrar_admin.post(f"/admin/courses/course/{course.pk}/change/", data)
+    assert response.status_code == 200
+    assert "must open before it closes" in response.content.decode()

@@ -1,7 +1,9 @@
 """A registrar's day in a real browser: headless Chromium (Debian's) driven by Playwright.
 
 Log in, create a course with one seat, enroll a student through the inline, see a second
-enrollment refused, run the bulk action, and check the result through the API. A failing run
+enrollment refused, run the bulk action, and check the result through the API; then give the
+course a waitlist, put the second student in line, drop the first and see the second promoted
+(roster, and the promotion in the history). A failing run
 leaves a screenshot in test-artifacts/.
 """
 
@@ -125,3 +127,22 @@ def test_a_registrar_enrolls_through_the_admin(page, live_server, registrar_logi
     assert [s["id"] for s in roster["results"]] == [first.pk]
     assert api.get(f"/api/v1/courses/{open_course.pk}/students/").json()["count"] == 3
     assert api.get(f"/api/v1/courses/{course.pk}/").json()["enrolled_count"] == 1
+
+    # The course gets a waitlist, the second student waits, and dropping the first promotes them.
+    page.goto(f"{base}/admin/courses/course/{course.pk}/change/")
+    page.fill("#id_waitlist_capacity", "2")
+    page.locator("input[name=_save]").click()
+    page.get_by_text("was changed successfully").wait_for()
+    joined = api.post(f"/api/v1/students/{second.pk}/waitlist/", {"course_id": course.pk}, format="json")
+    assert joined.json()["status"] == "waitlisted"
+    page.goto(f"{base}/admin/courses/course/{course.pk}/change/")
+    page.locator("fieldset, div.inline-group", has_text="waitlist").get_by_text("Second").first.wait_for()
+    page.goto(f"{base}/admin/students/student/{first.pk}/change/")
+    page.locator("tr", has_text="E2E-1").locator("input[type=checkbox][name$='-DELETE']").check()
+    page.locator("input[name=_save]").click()
+    page.get_by_text("was changed successfully").wait_for()
+    roster = api.get(f"/api/v1/courses/{course.pk}/students/").json()
+    assert [s["id"] for s in roster["results"]] == [second.pk]
+    assert api.get(f"/api/v1/courses/{course.pk}/waitlist/").json()["count"] == 0
+    page.goto(f"{base}/admin/students/enrollmentevent/?action__exact=promoted")
+    page.locator("td.field-action", has_text="promoted").first.wait_for()
