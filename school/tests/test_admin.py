@@ -52,8 +52,11 @@ def test_adding_a_course_in_the_admin_normalises_the_code(admin_client_logged_in
             "description": "",
             "credits": "4",
             "capacity": "",
+            "waitlist_capacity": "0",
             "enrollments-TOTAL_FORMS": "0",
             "enrollments-INITIAL_FORMS": "0",
+            "waitlist_entries-TOTAL_FORMS": "0",
+            "waitlist_entries-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302
