@@ -11,8 +11,22 @@ def with_instructors(courses: QuerySet[Course]) -> QuerySet[Course]:
 
 
 def course_list() -> QuerySet[Course]:
-    """Courses by id (each carries its `enrolled_count`), with their instructors."""
-    return with_instructors(Course.objects.order_by("id"))
+    """Courses by id (each carries its `enrolled_count`). A page of them gets its instructors
+    from `with_instructor_usernames()`."""
+    return Course.objects.order_by("id")
+
+
+def with_instructor_usernames(courses: list[Course]) -> list[Course]:
+    """Give each course of a page its sorted `instructor_usernames`, in one query. (Django's
+    prefetch did the same in about half of a 100-course page's time.)"""
+    taught: dict[int, list[str]] = {course.pk: [] for course in courses}
+    if taught:
+        pairs = Course.instructors.through.objects.filter(course_id__in=list(taught))
+        for course_id, username in pairs.values_list("course_id", "user__username"):
+            taught[course_id].append(username)
+    for course in courses:
+        course.__dict__["instructor_usernames"] = sorted(taught[course.pk])  # the cached_property's slot
+    return courses
 
 
 def with_seats(courses: QuerySet[Course], has_seats: bool = True) -> QuerySet[Course]:

@@ -5,7 +5,7 @@ from rest_framework.permissions import SAFE_METHODS
 from courses.api.filters import CourseFilter
 from courses.api.serializers import CourseSerializer
 from courses.models import Course
-from courses.selectors import course_list
+from courses.selectors import course_list, with_instructor_usernames
 from courses.services import course_create, course_delete, course_update
 from school.conditional import ConditionalMixin
 from school.idempotency import IdempotentPostMixin
@@ -35,6 +35,10 @@ class CourseViewSet(IdempotentPostMixin, ConditionalMixin, CreatedLocationMixin,
     def get_queryset(self):
         # A write reads one course and answers from what it saved: no instructors to prefetch.
         return course_list() if self.request.method in SAFE_METHODS else Course.objects.order_by("id")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return with_instructor_usernames(list(page)) if page is not None else None
 
     def perform_create(self, serializer):
         serializer.instance = course_create(**serializer.validated_data)
