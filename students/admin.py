@@ -145,43 +145,40 @@ class StudentAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         return request.user.has_perm("students.add_enrollment")
 
 
-class RosterInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on a page that does not change them."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RosterInline(ReadOnlyInline):
     """Who is in the course. Enroll and unenroll from the student's page or the students list."""
 
     model = Enrollment
     fields = ["student", "enrolled_at"]
     readonly_fields = ["student", "enrolled_at"]
-    extra = 0
-    can_delete = False
     verbose_name = "enrolled student"
     verbose_name_plural = "roster"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("student").order_by("student_id")
 
 
-class WaitlistInline(admin.TabularInline):
+class WaitlistInline(ReadOnlyInline):
     """Who waits for a seat, first in line first; the database enrolls them as seats free."""
 
     model = WaitlistEntry
     fields = ["student", "joined_at"]
     readonly_fields = ["student", "joined_at"]
-    extra = 0
-    can_delete = False
     verbose_name = "waiting student"
     verbose_name_plural = "waitlist (first in line first)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("student").order_by("id")

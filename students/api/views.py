@@ -66,6 +66,21 @@ ID_PATTERN = r"[0-9]+"
 MAX_FEED_LIMIT = 1000
 
 
+class OfOneStudentMixin:
+    """For a viewset under `/students/{student_id}/`: the student of the URL, 404 if none."""
+
+    def student_id(self):
+        student_id = int(self.kwargs["student_id"])
+        if not is_valid_id(student_id):
+            raise Http404  # larger than any id: some databases refuse to even compare it
+        return student_id
+
+    def get_student(self):
+        if not hasattr(self, "_student"):
+            self._student = get_object_or_404(Student, pk=self.student_id())
+        return self._student
+
+
 @extend_schema_view(create=extend_schema(parameters=[LOCATION_HEADER]))
 class StudentViewSet(IdempotentPostMixin, ConditionalMixin, CreatedLocationMixin, viewsets.ModelViewSet):
     """Students: their names and emails, and the account each signs in with."""
@@ -178,6 +193,7 @@ NOT_FOUND_EXAMPLE = problem_example("Not found", "not_found", "Not found.")
     ),
 )
 class StudentCourseViewSet(
+    OfOneStudentMixin,
     IdempotentPostMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -192,17 +208,6 @@ class StudentCourseViewSet(
     lookup_url_kwarg = "course_id"
     lookup_value_regex = ID_PATTERN
     filter_backends = []
-
-    def get_student(self):
-        if not hasattr(self, "_student"):
-            self._student = get_object_or_404(Student, pk=self.kwargs["student_id"])
-        return self._student
-
-    def student_id(self):
-        student_id = int(self.kwargs["student_id"])
-        if not is_valid_id(student_id):
-            raise Http404  # larger than any id: some databases refuse to even compare it
-        return student_id
 
     def get_queryset(self):
         return student_course_list(student_id=self.student_id())
@@ -308,7 +313,7 @@ EVENT_EXAMPLE = {
         examples=[OpenApiExample("An event", value=EVENT_EXAMPLE, response_only=True), NOT_FOUND_EXAMPLE],
     )
 )
-class StudentEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class StudentEventViewSet(OfOneStudentMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """A student's history: `/students/{student_id}/events/`."""
 
     serializer_class = EnrollmentEventSerializer
@@ -316,10 +321,7 @@ class StudentEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        student_id = int(self.kwargs["student_id"])
-        if not is_valid_id(student_id) or not Student.objects.filter(pk=student_id).exists():
-            raise Http404
-        return student_events(student_id=student_id)
+        return student_events(student_id=self.get_student().pk)
 
 
 FEED_PARAMETERS = [
@@ -418,6 +420,7 @@ class EnrollmentEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ),
 )
 class StudentWaitlistViewSet(
+    OfOneStudentMixin,
     IdempotentPostMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -431,13 +434,6 @@ class StudentWaitlistViewSet(
     lookup_url_kwarg = "course_id"
     lookup_value_regex = ID_PATTERN
     filter_backends = []
-
-    def get_student(self):
-        student_id = int(self.kwargs["student_id"])
-        student = Student.objects.filter(pk=student_id).first() if is_valid_id(student_id) else None
-        if student is None:
-            raise Http404
-        return student
 
     def get_queryset(self):
         return student_waitlist(student_id=self.get_student().pk)
