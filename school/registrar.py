@@ -42,6 +42,18 @@ def revoke_registrar_view_permissions(apps, schema_editor):
         group.permissions.remove(*group.permissions.filter(codename__startswith="view_"))
 
 
+def revoke_registrar_permissions(*codenames):
+    """A migration's reverse step: take these permissions back from the Registrar group."""
+
+    def revoke(apps, schema_editor):
+        Group = apps.get_model("auth", "Group")
+        group = Group.objects.using(schema_editor.connection.alias).filter(name=REGISTRAR_GROUP).first()
+        if group is not None:
+            group.permissions.remove(*group.permissions.filter(codename__in=codenames))
+
+    return revoke
+
+
 def delete_registrar_group(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Group.objects.using(schema_editor.connection.alias).filter(name=REGISTRAR_GROUP).delete()

@@ -1,13 +1,6 @@
 from django.db import migrations
 
-from school.registrar import REGISTRAR_GROUP, grant_registrar_permissions
-
-
-def revoke_event_permissions(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    group = Group.objects.using(schema_editor.connection.alias).filter(name=REGISTRAR_GROUP).first()
-    if group is not None:
-        group.permissions.remove(*group.permissions.filter(codename="view_enrollmentevent"))
+from school.registrar import grant_registrar_permissions, revoke_registrar_permissions
 
 
 class Migration(migrations.Migration):
@@ -17,4 +10,8 @@ class Migration(migrations.Migration):
         ("school", "0004_registrar_view_permissions"),
         ("students", "0008_enrollment_event_triggers"),
     ]
-    operations = [migrations.RunPython(grant_registrar_permissions, revoke_event_permissions)]
+    operations = [
+        migrations.RunPython(
+            grant_registrar_permissions, revoke_registrar_permissions("view_enrollmentevent")
+        )
+    ]

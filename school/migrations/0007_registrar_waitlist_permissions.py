@@ -1,13 +1,6 @@
 from django.db import migrations
 
-from school.registrar import REGISTRAR_GROUP, grant_registrar_permissions
-
-
-def revoke_waitlist_permissions(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    group = Group.objects.using(schema_editor.connection.alias).filter(name=REGISTRAR_GROUP).first()
-    if group is not None:
-        group.permissions.remove(*group.permissions.filter(codename__endswith="_waitlistentry"))
+from school.registrar import ACTIONS, grant_registrar_permissions, revoke_registrar_permissions
 
 
 class Migration(migrations.Migration):
@@ -17,4 +10,9 @@ class Migration(migrations.Migration):
         ("school", "0006_idempotency_records"),
         ("students", "0010_waitlist_triggers"),
     ]
-    operations = [migrations.RunPython(grant_registrar_permissions, revoke_waitlist_permissions)]
+    operations = [
+        migrations.RunPython(
+            grant_registrar_permissions,
+            revoke_registrar_permissions(*(f"{action}_waitlistentry" for action in ACTIONS)),
+        )
+    ]
