@@ -76,7 +76,16 @@ USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
 MAX_USERNAMES = 50
 
 
-class UsernameField(StrictCharField):
+class ReadsByNameMixin:
+    """Read the value from the attribute (or dict key) of the field's own name, whatever its
+    `source` says: `source` names what it writes (a relation); the name, a property that lists
+    fill in one query."""
+
+    def get_attribute(self, instance):
+        return instance[self.field_name] if isinstance(instance, dict) else getattr(instance, self.field_name)
+
+
+class UsernameField(ReadsByNameMixin, StrictCharField):
     """A linked `auth.User`, written and read as its username (or null). Reads the model's
     property of the field's name (`username`), so that a list reads it from `select_related`."""
 
@@ -87,9 +96,6 @@ class UsernameField(StrictCharField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", USERNAME_MAX_LENGTH)
         super().__init__(**kwargs)
-
-    def get_attribute(self, instance):
-        return instance[self.field_name] if isinstance(instance, dict) else getattr(instance, self.field_name)
 
     def to_representation(self, value):
         return value
@@ -105,7 +111,7 @@ class UsernameField(StrictCharField):
         return user
 
 
-class UsernameListField(BoundedListField):
+class UsernameListField(ReadsByNameMixin, BoundedListField):
     """Linked `auth.User`s, written and read as a list of usernames (sorted when read); every
     unknown username is named, and the whole list costs one query."""
 
@@ -116,9 +122,6 @@ class UsernameListField(BoundedListField):
         kwargs.setdefault("max_length", MAX_USERNAMES)
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
-
-    def get_attribute(self, instance):
-        return instance[self.field_name] if isinstance(instance, dict) else getattr(instance, self.field_name)
 
     def to_representation(self, data):
         return list(data)

@@ -65,12 +65,27 @@ def teaches(user: Any, course_id: str | int) -> bool:
     return Course.instructors.through.objects.filter(course_id=course_id, user_id=user.pk).exists()
 
 
-def _method_exists(request, view) -> bool:
-    # A method the endpoint does not have is left to answer 405, not 403.
-    return hasattr(view, request.method.lower())
+class SignedInPolicy(BasePermission):
+    """The frame of every policy here: anonymous callers are refused (401), a method the endpoint
+    does not have is let through to answer 405 rather than 403, and `allows()` decides the rest."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if not hasattr(view, request.method.lower()):
+            return True
+        return self.allows(request, view, user)
+
+    def allows(self, request, view, user) -> bool:
+        raise NotImplementedError
+
+    def refuses(self, method: str) -> bool:
+        """Whether a signed-in caller can be refused (403) this method (for the API's schema)."""
+        return True
 
 
-class StudentDataAccess(BasePermission):
+class StudentDataAccess(SignedInPolicy):
     """Access to one student's data, or to the student list.
 
     `staff_permissions` maps each method to the model permissions that open it to staff;
@@ -81,12 +96,7 @@ class StudentDataAccess(BasePermission):
     self_service: frozenset[str] = frozenset()
     student_kwarg = "student_id"
 
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        if not _method_exists(request, view):
-            return True
+    def allows(self, request, view, user):
         target = view.kwargs.get(self.student_kwarg)
         own = own_student_id(user) if request.method in self.self_service else None
         if own is not None and target is not None and int(target) == own:
@@ -98,10 +108,6 @@ class StudentDataAccess(BasePermission):
         if target is None:
             return True  # their own list: only their record
         raise NotFound  # another student's: as if there were no such student
-
-    def refuses(self, method: str) -> bool:
-        """Whether a signed-in caller can be refused (403) this method (for the API's schema)."""
-        return True
 
     def describe(self, method: str, view) -> str:
         """Who may use this method, in a sentence (for the API's schema)."""
@@ -167,39 +173,25 @@ class StudentHistoryAccess(StudentDataAccess):
     self_service = READ_METHODS
 
 
-class EventFeedAccess(BasePermission):
+class EventFeedAccess(SignedInPolicy):
     """`enrollment-events/`: the whole school's changes, for staff with `view_student` (a sync
     client's account); students, instructors and plain users get 403."""
 
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return not _method_exists(request, view) or reads_every_student(user)
-
-    def refuses(self, method: str) -> bool:
-        return True
+    def allows(self, request, view, user):
+        return reads_every_student(user)
 
     def describe(self, method: str, view) -> str:
         return f"Who may: staff with `{VIEW_STUDENTS}`. Others signed in (students included): 403."
 
 
-class RosterAccess(BasePermission):
+class RosterAccess(SignedInPolicy):
     """`courses/{id}/students/`: staff with `view_student`, or the course's instructors, read it;
     students and other users get 403 (whether or not the course exists)."""
 
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        if not _method_exists(request, view):
-            return True
+    def allows(self, request, view, user):
         if reads_every_student(user):
             return True
         return request.method in SAFE_METHODS and teaches(user, view.kwargs["course_id"])
-
-    def refuses(self, method: str) -> bool:
-        return True
 
     def describe(self, method: str, view) -> str:
         return (

@@ -6,7 +6,6 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from courses.models import Course
@@ -14,6 +13,7 @@ from courses.tests.factories import CourseFactory
 from school.idempotency import IdempotentPostMixin
 from school.models import IdempotencyRecord
 from school.tests.problems import assert_problem, error_fields
+from school.tests.urlconf import api_views
 from students.models import Enrollment
 from students.tests.factories import StudentFactory
 
@@ -153,23 +153,7 @@ def test_signing_in_ignores_the_header(api_client, make_user):
 
 def post_views():
     """(URL name, view class) of every view under /api/v1/ that has a POST."""
-    found = []
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern) and route.lstrip("^").startswith("api/v1/"):
-                callback = pattern.callback
-                view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
-                actions = getattr(callback, "actions", None)
-                has_post = "post" in actions if actions is not None else hasattr(view, "post")
-                if has_post:
-                    found.append((pattern.name, view))
-
-    walk(get_resolver().url_patterns, "")
-    return found
+    return [(name, view) for name, view, methods in api_views() if "POST" in methods]
 
 
 def test_every_post_but_signing_in_honours_the_key():

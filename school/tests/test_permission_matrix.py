@@ -9,11 +9,12 @@ school.permissions (the catalogue).
 import json
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from courses.models import Course
 from courses.tests.factories import CourseFactory
 from school.tests.problems import assert_problem
+from school.tests.urlconf import api_views
 from students.models import Enrollment, Student, WaitlistEntry
 from students.tests.factories import EnrollmentFactory, StudentFactory
 
@@ -75,27 +76,9 @@ MATRIX = {
 
 def api_endpoints():
     """[(URL name, method)] of every view under /api/v1/, read from the URL conf."""
-    found = set()
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern) and route.lstrip("^").startswith("api/v1/"):
-                callback = pattern.callback
-                actions = getattr(callback, "actions", None)
-                if actions is not None:
-                    methods = [method.upper() for method in actions]
-                else:
-                    view_class = callback.cls if hasattr(callback, "cls") else callback.view_class
-                    methods = [m.upper() for m in view_class.http_method_names if hasattr(view_class, m)]
-                for method in methods:
-                    if method in METHODS:
-                        found.add((pattern.name, method))
-
-    walk(get_resolver().url_patterns, "")
-    return sorted(found)
+    return sorted(
+        {(name, method) for name, _, methods in api_views() for method in methods if method in METHODS}
+    )
 
 
 ENDPOINTS = api_endpoints()
