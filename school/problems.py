@@ -25,6 +25,7 @@ from students.exceptions import (
     NotWaiting,
     StudentNotFound,
     UnknownCourses,
+    UnknownStudents,
     WaitlistFull,
 )
 
@@ -151,6 +152,15 @@ PROBLEM_TYPES = [
         member_docs=("invalid_course_ids",),
     ),
     ProblemType(
+        400,
+        "unknown_student",
+        "Unknown student",
+        "enrolling ids that are not students in a course (bulk roster); `invalid_student_ids` lists them",
+        (UnknownStudents,),
+        members=lambda error: {"invalid_student_ids": error.student_ids},
+        member_docs=("invalid_student_ids",),
+    ),
+    ProblemType(
         401,
         "token_expired",
         "Token expired",
@@ -198,13 +208,15 @@ PROBLEM_TYPES = [
         409,
         "course_full",
         "Course full",
-        "enrolling beyond capacity; `full_course_ids` lists the courses without a seat for this request",
+        "enrolling beyond capacity; `full_course_ids` lists the courses without a seat for this "
+        "request (a bulk roster also says `seats_left`)",
         (CoursesFull,),
         members=lambda error: (
             {"full_course_ids": error.course_ids}
             | ({"waitlist_available": True} if error.waitlist_available else {})
+            | ({"seats_left": sum(error.seats_left.values())} if error.seats_left else {})
         ),
-        member_docs=("full_course_ids", "waitlist_available"),
+        member_docs=("full_course_ids", "waitlist_available", "seats_left"),
     ),
     ProblemType(
         409,

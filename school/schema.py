@@ -28,13 +28,15 @@ class ProblemBodySerializer(serializers.Serializer):
 
 
 def member_field(name, code):
-    """The schema of an extra member: lists of ids, a flag, or a date-time (null: no limit)."""
+    """The schema of an extra member: lists of ids, a count, a flag, or a date-time (null: no limit)."""
     if name.endswith("_ids"):
         return serializers.ListField(
             child=serializers.IntegerField(), required=False, help_text=f"{code} only."
         )
     if name.endswith("_at"):
         return serializers.DateTimeField(allow_null=True, required=False, help_text=f"{code} only.")
+    if name == "seats_left":
+        return serializers.IntegerField(required=False, help_text=f"{code} only: the free seats there were.")
     return serializers.BooleanField(required=False, help_text=f"{code} only.")
 
 

@@ -24,6 +24,7 @@ from school.ids import is_valid_id
 from students.models import Student
 
 VIEW_STUDENTS = "students.view_student"
+ENROLL_ANYONE = "students.add_enrollment"
 _NOT_LOOKED_UP = object()
 
 
@@ -163,7 +164,7 @@ class StudentWaitlistAccess(StudentDataAccess):
 def bound_by_windows(user: Any) -> bool:
     """Whether the user's enrolling, dropping and waiting must fall inside courses' enrollment
     windows: students are; registrars and staff who may enroll anyone are not."""
-    return not user.has_perm("students.add_enrollment")
+    return not user.has_perm(ENROLL_ANYONE)
 
 
 class StudentHistoryAccess(StudentDataAccess):
@@ -186,14 +187,19 @@ class EventFeedAccess(SignedInPolicy):
 
 class RosterAccess(SignedInPolicy):
     """`courses/{id}/students/`: staff with `view_student`, or the course's instructors, read it;
-    students and other users get 403 (whether or not the course exists)."""
+    enrolling students in bulk needs `add_enrollment`; students and other users get 403 (whether
+    or not the course exists)."""
 
     def allows(self, request, view, user):
+        if request.method not in SAFE_METHODS:
+            return bool(user.has_perm(ENROLL_ANYONE))
         if reads_every_student(user):
             return True
-        return request.method in SAFE_METHODS and teaches(user, view.kwargs["course_id"])
+        return teaches(user, view.kwargs["course_id"])
 
     def describe(self, method: str, view) -> str:
+        if method not in SAFE_METHODS:
+            return f"Who may: staff with `{ENROLL_ANYONE}`. Others signed in: 403."
         return (
             f"Who may: staff with `{VIEW_STUDENTS}`, and the course's instructors. "
             "Others signed in (students included): 403."

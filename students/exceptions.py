@@ -17,12 +17,32 @@ class UnknownCourses(DomainError):
         super().__init__(f"No course has the id {_ids(course_ids)}.")
 
 
-class CoursesFull(DomainError):
-    """Some courses have fewer free seats than the request would take; nothing was enrolled."""
+class UnknownStudents(DomainError):
+    """Some of the given ids are not students; nothing was enrolled."""
 
-    def __init__(self, *, course_ids: list[int], waitlist_available: bool = False) -> None:
+    def __init__(self, *, student_ids: list[int]) -> None:
+        self.student_ids = student_ids
+        super().__init__(f"No student has the id {_ids(student_ids)}.")
+
+
+class CoursesFull(DomainError):
+    """Some courses have fewer free seats than the request would take; nothing was enrolled.
+
+    A bulk write also says which (student id, course id) pairs found no seat (`refused`, in the
+    order they were asked for) and how many seats each course had left (`seats_left`)."""
+
+    def __init__(
+        self,
+        *,
+        course_ids: list[int],
+        waitlist_available: bool = False,
+        refused: list[tuple[int, int]] | None = None,
+        seats_left: dict[int, int] | None = None,
+    ) -> None:
         self.course_ids = course_ids
         self.waitlist_available = waitlist_available
+        self.refused = refused or []
+        self.seats_left = seats_left or {}
         super().__init__(
             f"No seat is left for this request in course {_ids(course_ids)}; nothing was enrolled."
             + (

@@ -14,7 +14,7 @@ after the triggers were bypassed (disabled, or data loaded around them).
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -35,6 +35,7 @@ from students.exceptions import (
     NotWaiting,
     StudentNotFound,
     UnknownCourses,
+    UnknownStudents,
     WaitlistFull,
 )
 from students.models import Enrollment, Student, WaitlistEntry
@@ -321,6 +322,108 @@ def enrollments_bulk_create(*, pairs: Iterable[tuple[int, int]]) -> int:
         accepted.append(Enrollment(student_id=student_id, course_id=course_id))
     _insert(accepted, courses)
     return len(accepted)
+
+
+Pair = tuple[int, int]  # (student id, course id)
+# Ids per `IN (...)` list: under SQLite's limit of bound variables, short enough for any planner.
+IN_CHUNK = 5000
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start : start + IN_CHUNK]
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    enrolled: list[Pair]  # created by this call, in the order asked
+    dropped: list[Pair]  # removed by this call, in the order asked
+
+
+@transaction.atomic
+def enrollments_change(*, enroll: Iterable[Pair] = (), drop: Iterable[Pair] = ()) -> BulkResult:
+    """Enroll and drop many (student id, course id) pairs at once, all or nothing: the bulk path
+    of the roster API and of CSV imports.
+
+    Every student and course must exist (UnknownStudents, UnknownCourses, every missing id
+    named). The drops come first; the seats they free go to the first waiting students, as any
+    drop's do (the database promotes them); then each course must have a seat for every new
+    enrollment: the pairs beyond its free seats, in the order asked, are refused (CoursesFull
+    with `refused` and `seats_left`) and nothing is written. Pairs already enrolled (or not
+    enrolled, for a drop) change nothing.
+    """
+    enroll, drop = list(dict.fromkeys(enroll)), list(dict.fromkeys(drop))
+    pairs = enroll + drop
+    if not pairs:
+        return BulkResult(enrolled=[], dropped=[])
+    student_ids = sorted({student_id for student_id, _ in pairs})
+    course_ids = sorted({course_id for _, course_id in pairs})
+    # Every lock up front, in the order enrolling takes them (students, then courses, by id): once
+    # the first row is written this transaction holds the events' lock (migration 0008).
+    found = set()
+    for chunk in _chunks(student_ids):
+        found.update(
+            Student.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    if len(found) < len(student_ids):
+        raise UnknownStudents(student_ids=[pk for pk in student_ids if pk not in found])
+    _existing_courses(course_ids, lock=True)
+    enrolled_now = _enrolled_among(pairs)
+    dropped = [pair for pair in drop if pair in enrolled_now]
+    if dropped:
+        with recording_events():
+            for course_id, ids in _by_course(dropped).items():
+                for chunk in _chunks(ids):
+                    Enrollment.objects.filter(course_id=course_id, student_id__in=chunk).delete()
+        # Freed seats went to the first in line: read who is enrolled and what is left again.
+        enrolled_now = _enrolled_among(enroll)
+    courses = _existing_courses(course_ids, lock=True)
+    new = [pair for pair in enroll if pair not in enrolled_now]
+    seats_left = _seats_left(courses.values())
+    left = dict(seats_left)
+    refused = []
+    for pair in new:
+        course_id = pair[1]
+        if course_id in left:
+            if left[course_id] <= 0:
+                refused.append(pair)
+            left[course_id] -= 1
+    if refused:
+        full = sorted({course_id for _, course_id in refused})
+        raise CoursesFull(
+            course_ids=full,
+            waitlist_available=any(courses[pk].waitlist_has_room for pk in full),
+            refused=refused,
+            seats_left={pk: max(seats_left[pk], 0) for pk in full},
+        )
+    # No one waits where a seat is free (the database promotes them), so a new enrollment is
+    # never someone's waitlist entry: nothing to take out of a line here.
+    _insert([Enrollment(student_id=s, course_id=c) for s, c in new], courses)
+    return BulkResult(enrolled=new, dropped=dropped)
+
+
+def _by_course(pairs: Iterable[Pair]) -> dict[int, list[int]]:
+    """{course id: its distinct student ids, sorted}, by course id."""
+    by_course: dict[int, set[int]] = {}
+    for student_id, course_id in pairs:
+        by_course.setdefault(course_id, set()).add(student_id)
+    return {course_id: sorted(by_course[course_id]) for course_id in sorted(by_course)}
+
+
+def _enrolled_among(pairs: list[Pair]) -> set[Pair]:
+    """Which of `pairs` are enrollments now."""
+    found: set[Pair] = set()
+    for course_id, ids in _by_course(pairs).items():
+        for chunk in _chunks(ids):
+            found.update(
+                Enrollment.objects.filter(course_id=course_id, student_id__in=chunk).values_list(
+                    "student_id", "course_id"
+                )
+            )
+    return found
 
 
 def _seats_left(courses: Iterable[SeatRow]) -> dict[int, int]:

@@ -49,6 +49,7 @@ MATRIX = {
     ("course-detail", "PATCH"): STAFF_WRITES,
     ("course-detail", "DELETE"): STAFF_WRITES,
     ("course-student-list", "GET"): "401 403 403 ok 403 403 ok ok ok",
+    ("course-student-list", "POST"): STAFF_WRITES,
     ("student-list", "GET"): "401 ok ok 403 403 403 ok ok ok",
     ("student-list", "POST"): STAFF_WRITES,
     ("student-detail", "GET"): STUDENT_READS,
@@ -100,6 +101,7 @@ def world(make_user, client_for, api_client):
     that both take, an empty course; a client per role."""
     student_user, instructor = make_user(), make_user()
     own, other = StudentFactory(user=student_user), StudentFactory()
+    loner = StudentFactory()  # in no course: the one a bulk roster enrolls
     taught, untaught, empty = CourseFactory(capacity=5), CourseFactory(), CourseFactory()
     taught.instructors.add(instructor)
     for student in (own, other):
@@ -120,6 +122,7 @@ def world(make_user, client_for, api_client):
     return {
         "own": own,
         "other": other,
+        "loner": loner,
         "taught": taught,
         "untaught": untaught,
         "empty": empty,
@@ -156,6 +159,7 @@ def body_for(name, method, world):
         ("student-detail", "PATCH"): {"last_name": "Patched"},
         ("student-course-list", "POST"): {"course_ids": [world["empty"].pk]},
         ("student-waitlist-list", "POST"): {"course_id": world["empty"].pk},
+        ("course-student-list", "POST"): {"student_ids": [world["loner"].pk]},
         ("auth-token", "POST"): {"username": "nobody", "password": "wrong"},
     }.get((name, method))
 

@@ -8,6 +8,7 @@ from school.ids import MAX_ID
 from students.models import EnrollmentEvent, Student
 
 MAX_COURSES_PER_REQUEST = 100
+MAX_STUDENTS_PER_REQUEST = 1000
 
 
 class StudentSerializer(PlainReadMixin, StrictModelSerializer):
@@ -73,6 +74,17 @@ class EnrollmentRequestSerializer(serializers.Serializer):
         min_length=1,
         max_length=MAX_COURSES_PER_REQUEST,
         help_text="1 to 100 course ids; repeats count once.",
+    )
+
+
+class RosterRequestSerializer(serializers.Serializer):
+    """The students to enroll in a course: all of them, or none."""
+
+    student_ids = BoundedListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=MAX_STUDENTS_PER_REQUEST,
+        help_text=f"1 to {MAX_STUDENTS_PER_REQUEST:,} student ids; repeats count once.",
     )
 
 

@@ -37,6 +37,7 @@ from students.api.serializers import (
     EnrollmentEventSerializer,
     EnrollmentRequestSerializer,
     EventFeedSerializer,
+    RosterRequestSerializer,
     StudentCourseSerializer,
     StudentSerializer,
     WaitlistEntrySerializer,
@@ -57,6 +58,7 @@ from students.services import (
     WAITLISTED,
     enrollment_create,
     enrollment_delete,
+    enrollments_change,
     student_delete,
     waitlist_join,
     waitlist_leave,
@@ -258,39 +260,102 @@ class StudentCourseViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+ROSTER_EXAMPLE = {
+    "id": 41,
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada@example.edu",
+    "username": "ada",
+    "created_at": "2026-09-01T08:00:00Z",
+    "updated_at": "2026-09-01T08:00:00Z",
+    "enrolled_at": "2026-11-27T09:30:00Z",
+}
+
+
 @extend_schema(parameters=[COURSE_ID])
 @extend_schema_view(
     list=extend_schema(
         summary="A course's roster",
         description="By student id, each with `enrolled_at`. 404 when there is no such course.",
         examples=[
-            OpenApiExample(
-                "A course's student",
-                value={
-                    "id": 41,
-                    "first_name": "Ada",
-                    "last_name": "Lovelace",
-                    "email": "ada@example.edu",
-                    "username": "ada",
-                    "created_at": "2026-09-01T08:00:00Z",
-                    "updated_at": "2026-09-01T08:00:00Z",
-                    "enrolled_at": "2026-11-27T09:30:00Z",
-                },
-                response_only=True,
-            ),
+            OpenApiExample("A course's student", value=ROSTER_EXAMPLE, response_only=True),
             NOT_FOUND_EXAMPLE,
         ],
-    )
+    ),
+    create=extend_schema(
+        summary="Enroll students in a course (bulk roster)",
+        description=(
+            "All or nothing: either every listed student ends up enrolled, or nothing is written. "
+            "Checks, first failure answers: 401/403, course exists (404), body (400 "
+            "validation_error), every id is a student (400 unknown_student with "
+            "`invalid_student_ids`), seats (409 course_full with `seats_left`; only enrollments "
+            "this request would newly create count, and nobody passes students on the waitlist). "
+            "201 if at least one enrollment was "
+            "created, 200 if all already existed. The body is those students' roster entries, by "
+            "student id (not a paginated page)."
+        ),
+        request=RosterRequestSerializer,
+        parameters=[LOCATION_HEADER],
+        responses={
+            201: OpenApiResponse(CourseStudentSerializer(many=True), description="Enrolled (someone new)."),
+            200: OpenApiResponse(
+                CourseStudentSerializer(many=True), description="All were enrolled already."
+            ),
+            **problem_responses(
+                "validation_error",
+                "parse_error",
+                "unknown_course",
+                "unknown_student",
+                "not_found",
+                "course_full",
+            ),
+        },
+        examples=[
+            OpenApiExample("Enroll three students", value={"student_ids": [41, 42, 43]}, request_only=True),
+            OpenApiExample(
+                "Enrolled", value=[ROSTER_EXAMPLE], response_only=True, status_codes=["201", "200"]
+            ),
+            problem_example(
+                "Unknown student", "unknown_student", "No student has the id 999.", invalid_student_ids=[999]
+            ),
+            problem_example(
+                "Course full",
+                "course_full",
+                "No seat is left for this request in course 7; nothing was enrolled.",
+                full_course_ids=[7],
+                seats_left=2,
+            ),
+        ],
+    ),
 )
-class CourseStudentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CourseStudentViewSet(
+    IdempotentPostMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """A course's students: `/courses/{course_id}/students/`."""
 
     serializer_class = CourseStudentSerializer
     permission_classes = [RosterAccess]
     filter_backends = []
 
+    def get_course(self):
+        if not hasattr(self, "_course"):
+            self._course = get_object_or_404(Course, pk=self.kwargs["course_id"])
+        return self._course
+
     def get_queryset(self):
-        return course_roster(course=get_object_or_404(Course, pk=self.kwargs["course_id"]))
+        return course_roster(course=self.get_course())
+
+    def create(self, request, *args, **kwargs):
+        course = self.get_course()
+        body = RosterRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        student_ids = sorted(set(body.validated_data["student_ids"]))
+        result = enrollments_change(enroll=[(student_id, course.pk) for student_id in student_ids])
+        entries = CourseStudentSerializer(self.get_queryset().filter(pk__in=student_ids), many=True).data
+        if not result.enrolled:
+            return Response(entries, status=status.HTTP_200_OK)
+        location = reverse("course-student-list", kwargs={"course_id": course.pk}, request=request)
+        return Response(entries, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 EVENT_EXAMPLE = {
