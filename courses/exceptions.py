@@ -10,9 +10,10 @@ class CourseHasEnrollments(DomainError):
 class CapacityBelowEnrollment(DomainError):
     """A capacity lower than the number of students the course already has."""
 
-    def __init__(self, *, capacity: int, enrolled: int) -> None:
+    def __init__(self, *, capacity: int, enrolled: int, course_code: str | None = None) -> None:
         self.capacity = capacity
         self.enrolled = enrolled
+        self.course_code = course_code  # which course, when many were written at once
         super().__init__(f"{capacity} is below the {enrolled} students already enrolled.")
 
 

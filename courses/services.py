@@ -1,10 +1,12 @@
 """Writes to courses that have rules beyond the fields: capacity and deletion."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
 from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments, WaitlistCapacityBelowWaiting
 from courses.models import ENROLLED_WITHIN_CAPACITY, WAITLIST_WITHIN_CAPACITY, Course
@@ -72,3 +74,73 @@ def course_delete(*, course: Course) -> None:
         course.delete()
     except ProtectedError:
         raise CourseHasEnrollments() from None
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What a bulk write did, by key (a course code, a student email), in the order given."""
+
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+# Fields a bulk write of courses may set; `code` is the key.
+UPSERT_FIELDS = ("title", "description", "credits", "capacity")
+CHUNK = 2000
+
+
+@transaction.atomic
+def courses_upsert(*, rows: Iterable[dict[str, Any]]) -> UpsertResult:
+    """Create each course by its `code`, or update the one that has it, all or nothing (imports).
+
+    Each row has a normalised `code` (distinct), and the fields of UPSERT_FIELDS it sets; a field
+    left out keeps its value (or its default, for a new course). The courses that exist are
+    locked first, so a capacity is checked against the enrollment it will hold: every capacity
+    below its course's enrollment is refused at once, as an ExceptionGroup of
+    CapacityBelowEnrollment (each with `course_code`). Raising a capacity gives the new seats to
+    the first waiting students (the database promotes them)."""
+    rows = list(rows)
+    codes = [row["code"] for row in rows]
+    existing: dict[str, Course] = {}
+    for start in range(0, len(codes), CHUNK):
+        locked = (
+            Course.objects.select_for_update().filter(code__in=codes[start : start + CHUNK]).order_by("pk")
+        )
+        existing.update(
+            (course.code, course) for course in locked.only("pk", "code", "enrolled_count", *UPSERT_FIELDS)
+        )
+    created, updated, unchanged, refusals = [], [], [], []
+    new_courses, changed_courses, changed_fields = [], [], set()
+    now = timezone.now()
+    for row in rows:
+        fields = {name: row[name] for name in UPSERT_FIELDS if name in row}
+        course = existing.get(row["code"])
+        if course is None:
+            new_courses.append(Course(code=row["code"], **fields))
+            created.append(row["code"])
+            continue
+        changes = {name: value for name, value in fields.items() if getattr(course, name) != value}
+        if not changes:
+            unchanged.append(row["code"])
+            continue
+        capacity = changes.get("capacity")
+        if capacity is not None and capacity < course.enrolled_count:
+            refusals.append(
+                CapacityBelowEnrollment(
+                    capacity=capacity, enrolled=course.enrolled_count, course_code=row["code"]
+                )
+            )
+            continue
+        for name, value in changes.items():
+            setattr(course, name, value)
+        course.updated_at = now
+        changed_courses.append(course)
+        changed_fields.update(changes)
+        updated.append(row["code"])
+    if refusals:
+        raise ExceptionGroup("capacities below enrollment", refusals)
+    Course.objects.bulk_create(new_courses, batch_size=CHUNK)
+    if changed_courses:
+        Course.objects.bulk_update(changed_courses, [*sorted(changed_fields), "updated_at"], batch_size=500)
+    return UpsertResult(created=created, updated=updated, unchanged=unchanged)

@@ -7,6 +7,7 @@ from rest_framework_nested.routers import NestedSimpleRouter
 
 from courses.api.views import CourseViewSet
 from school.auth import ObtainTokenView
+from students.api.imports import import_view
 from students.api.views import (
     CourseStudentViewSet,
     CourseWaitlistViewSet,
@@ -35,6 +36,9 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include(student_router.urls)),
     path("", include(course_router.urls)),
+    path("imports/students/", import_view("students"), name="import-students"),
+    path("imports/courses/", import_view("courses"), name="import-courses"),
+    path("imports/enrollments/", import_view("enrollments"), name="import-enrollments"),
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

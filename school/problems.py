@@ -21,6 +21,8 @@ from students.exceptions import (
     AlreadyEnrolled,
     CoursesFull,
     EnrollmentClosed,
+    ImportInvalid,
+    ImportTooLarge,
     NotEnrolled,
     NotWaiting,
     StudentNotFound,
@@ -161,6 +163,16 @@ PROBLEM_TYPES = [
         member_docs=("invalid_student_ids",),
     ),
     ProblemType(
+        400,
+        "import_invalid",
+        "Import invalid",
+        "a CSV import with wrong rows, or a file that is not UTF-8 CSV with the kind's header; `errors` "
+        "lists each problem with its `row` (line of the file), `field` and `code`; nothing was written",
+        (ImportInvalid,),
+        members=lambda error: {"errors": error.listed()},
+        member_docs=("errors",),
+    ),
+    ProblemType(
         401,
         "token_expired",
         "Token expired",
@@ -277,8 +289,8 @@ PROBLEM_TYPES = [
         413,
         "request_too_large",
         "Request body too large",
-        "a body over 2.5 MB",
-        (RequestTooLarge,),
+        "a body over 2.5 MB (a CSV import's file: over 20 MB)",
+        (RequestTooLarge, ImportTooLarge),
     ),
     ProblemType(
         415,
@@ -374,7 +386,9 @@ def problem_response(
 def error_response(error: Exception, problem: ProblemType, headers: dict[str, str]) -> HttpResponse:
     """The answer to `error`, one of the exceptions of `problem`: its detail and members."""
     members = problem.members(error)
-    if "errors" in members:
+    if isinstance(error, ImportInvalid):
+        detail = error.message  # its rows are listed by the import's own, larger limit
+    elif "errors" in members:
         detail = validation_detail(members["errors"])
         members["errors"] = listed(members["errors"])
     elif isinstance(error, drf.APIException):

@@ -12,6 +12,11 @@ from school.problems import BY_CODE, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, proble
 
 
 class ProblemErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="import_invalid only: the line of the file (1 is the header).",
+    )
     field = serializers.CharField(allow_null=True, help_text="The offending field; null for the body.")
     code = serializers.CharField()
     detail = serializers.CharField()
@@ -24,7 +29,9 @@ class ProblemBodySerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
     # A member named like Serializer.errors: this serializer only describes bodies, never validates.
-    errors = ProblemErrorSerializer(many=True, required=False, help_text="validation_error only.")  # type: ignore[assignment]
+    errors = ProblemErrorSerializer(
+        many=True, required=False, help_text="validation_error and import_invalid only."
+    )  # type: ignore[assignment]
 
 
 def member_field(name, code):

@@ -204,3 +204,26 @@ class RosterAccess(SignedInPolicy):
             f"Who may: staff with `{VIEW_STUDENTS}`, and the course's instructors. "
             "Others signed in (students included): 403."
         )
+
+
+# What each kind of CSV import writes, so what its importer needs: create and change the rows.
+IMPORT_PERMISSIONS = {
+    "students": ["students.add_student", "students.change_student"],
+    "courses": ["courses.add_course", "courses.change_course"],
+    "enrollments": ["students.add_enrollment", "students.delete_enrollment"],
+}
+
+
+def may_import(user: Any, kind: str) -> bool:
+    return bool(user.has_perms(IMPORT_PERMISSIONS[kind]))
+
+
+class ImportAccess(SignedInPolicy):
+    """`imports/<kind>/`: staff who may create and change what the kind writes (registrars)."""
+
+    def allows(self, request, view, user):
+        return may_import(user, view.kind)
+
+    def describe(self, method: str, view) -> str:
+        needs = " and ".join(f"`{name}`" for name in IMPORT_PERMISSIONS[view.kind])
+        return f"Who may: staff with {needs}. Others signed in: 403."

@@ -1,5 +1,6 @@
 """What the enrollment rules refuse."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from school.errors import DomainError
@@ -81,3 +82,53 @@ class EnrollmentClosed(DomainError):
         super().__init__(
             f"Enrollment in course {course_id} is closed now: it is open only within its window."
         )
+
+
+# CSV imports (students.imports): the largest file read, and the wrong rows an answer lists
+# before it counts the rest in one more entry.
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_LISTED_ROW_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int | None  # the line of the file the row starts on (1 is the header); None: the file
+    field: str | None
+    code: str
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "code": self.code, "detail": self.detail}
+
+
+class ImportInvalid(DomainError):
+    """Some rows (or the file itself) are wrong; nothing was written."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = sorted(errors, key=lambda error: (error.row or 0, error.field or ""))
+        rows = len({error.row for error in self.errors})
+        super().__init__(
+            f"{rows} row{'s are' if rows != 1 else ' is'} wrong ({len(self.errors)} problem"
+            f"{'s' if len(self.errors) != 1 else ''}); nothing was imported."
+        )
+
+    def listed(self) -> list[dict[str, Any]]:
+        """The errors as the API lists them: at most MAX_LISTED_ROW_ERRORS, then a count."""
+        errors = [error.as_dict() for error in self.errors[:MAX_LISTED_ROW_ERRORS]]
+        rest = len(self.errors) - MAX_LISTED_ROW_ERRORS
+        if rest > 0:
+            errors.append(
+                {
+                    "row": None,
+                    "field": None,
+                    "code": "more_errors",
+                    "detail": f"{rest} more problems are not listed.",
+                }
+            )
+        return errors
+
+
+class ImportTooLarge(DomainError):
+    def __init__(self, *, limit: int = MAX_IMPORT_BYTES) -> None:
+        self.limit = limit
+        super().__init__(f"The file is larger than the {limit:,} bytes an import accepts.")

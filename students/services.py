@@ -17,13 +17,14 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from courses.models import ENROLLED_WITHIN_CAPACITY, Course
+from courses.services import UpsertResult
 from school.constraints import violated_constraint
 from school.ids import is_valid_id
 from students.events import recording_events
@@ -324,14 +325,47 @@ def enrollments_bulk_create(*, pairs: Iterable[tuple[int, int]]) -> int:
     return len(accepted)
 
 
+@transaction.atomic
+def students_upsert(*, rows: Iterable[tuple[str, str, str]]) -> UpsertResult:
+    """Create each (email, first_name, last_name) student, or update the names of the student who
+    has that email, all or nothing (imports). Emails are normalised and distinct; the students
+    who exist are locked first, so no other write of their names is lost in between."""
+    rows = list(rows)
+    existing: dict[str, tuple[int, str, str]] = {}
+    for chunk in _chunks([email for email, _, _ in rows]):
+        locked = Student.objects.select_for_update().filter(email__in=chunk).order_by("pk")
+        existing.update(
+            (email, (pk, first, last))
+            for pk, email, first, last in locked.values_list("pk", "email", "first_name", "last_name")
+        )
+    created, updated, unchanged = [], [], []
+    new_students, changed_students = [], []
+    now = timezone.now()
+    for email, first_name, last_name in rows:
+        found = existing.get(email)
+        if found is None:
+            new_students.append(Student(email=email, first_name=first_name, last_name=last_name))
+            created.append(email)
+        elif found[1:] == (first_name, last_name):
+            unchanged.append(email)
+        else:
+            changed_students.append(
+                Student(pk=found[0], first_name=first_name, last_name=last_name, updated_at=now)
+            )
+            updated.append(email)
+    Student.objects.bulk_create(new_students, batch_size=IN_CHUNK)
+    Student.objects.bulk_update(changed_students, ["first_name", "last_name", "updated_at"], batch_size=500)
+    return UpsertResult(created=created, updated=updated, unchanged=unchanged)
+
+
 Pair = tuple[int, int]  # (student id, course id)
 # Ids per `IN (...)` list: under SQLite's limit of bound variables, short enough for any planner.
 IN_CHUNK = 5000
 
 
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), IN_CHUNK):
-        yield ids[start : start + IN_CHUNK]
+def _chunks(keys: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(keys), IN_CHUNK):
+        yield keys[start : start + IN_CHUNK]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ school.permissions (the catalogue).
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from courses.models import Course
@@ -66,6 +67,9 @@ MATRIX = {
     ("student-waitlist-detail", "DELETE"): STUDENT_SELF_SERVICE,
     ("course-waitlist-list", "GET"): "401 403 403 ok 403 403 ok ok ok",
     ("enrollment-event-list", "GET"): "401 403 403 403 403 403 ok ok ok",
+    ("import-students", "POST"): STAFF_WRITES,
+    ("import-courses", "POST"): STAFF_WRITES,
+    ("import-enrollments", "POST"): STAFF_WRITES,
     # Signing in with wrong credentials is a 400 for anyone; revoking needs a token.
     ("auth-token", "POST"): "400 400 400 400 400 400 400 400 400",
     ("auth-token", "DELETE"): EVERYONE,
@@ -160,6 +164,11 @@ def body_for(name, method, world):
         ("student-course-list", "POST"): {"course_ids": [world["empty"].pk]},
         ("student-waitlist-list", "POST"): {"course_id": world["empty"].pk},
         ("course-student-list", "POST"): {"student_ids": [world["loner"].pk]},
+        ("import-students", "POST"): {"file": b"email,first_name,last_name\nnew@example.edu,New,Student\n"},
+        ("import-courses", "POST"): {"file": b"code,title\nNEW-2,New\n"},
+        ("import-enrollments", "POST"): {
+            "file": f"student_email,course_code\n{world['loner'].email},{world['empty'].code}\n".encode()
+        },
         ("auth-token", "POST"): {"username": "nobody", "password": "wrong"},
     }.get((name, method))
 
@@ -167,6 +176,8 @@ def body_for(name, method, world):
 def send(client, method, path, body):
     if body is None:
         return client.generic(method, path)
+    if isinstance(body.get("file"), bytes):  # a CSV import: multipart
+        return client.post(path, {"file": SimpleUploadedFile("rows.csv", body["file"])}, format="multipart")
     return client.generic(method, path, json.dumps(body), content_type="application/json")
 
 
