@@ -12,6 +12,7 @@ Costs are bounded by the file: at most MAX_IMPORT_BYTES read and MAX_IMPORT_ROWS
 read as soon as it is over.
 """
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -148,65 +149,63 @@ class _Limited(io.RawIOBase):
 
 def read_rows(kind: Kind, file: IO[bytes], *, progress: Progress | None = None) -> list[Row]:
     """Every data row of the file, after checking the file's shape (ImportInvalid, ImportTooLarge)."""
-    text = io.TextIOWrapper(
-        io.BufferedReader(_Limited(file, MAX_IMPORT_BYTES)), encoding="utf-8-sig", newline=""
-    )
-    reader = csv.reader(text)
+    reader = csv.reader(_text_lines(io.BufferedReader(_Limited(file, MAX_IMPORT_BYTES))), strict=True)
     records = _records(reader)
-    try:
-        _, header = next(records, (1, []))
-        columns = _columns(kind, header)
-        rows: list[Row] = []
-        for line, cells in records:
-            if not any(cell.strip() for cell in cells):
-                continue  # a blank line
-            if len(rows) == MAX_IMPORT_ROWS:
-                raise ImportInvalid(
-                    [
-                        RowError(
-                            line, None, "too_many_rows", f"An import holds at most {MAX_IMPORT_ROWS:,} rows."
-                        )
-                    ]
-                )
-            rows.append(
-                (line, {name: restore(cells[i].strip()) if i < len(cells) else "" for name, i in columns})
+    _, header = next(records, (1, []))
+    columns = _columns(kind, header)
+    rows: list[Row] = []
+    for line, cells in records:
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line
+        if len(rows) == MAX_IMPORT_ROWS:
+            raise ImportInvalid(
+                [RowError(line, None, "too_many_rows", f"An import holds at most {MAX_IMPORT_ROWS:,} rows.")]
             )
-            if progress is not None and len(rows) % CHUNK == 0:
-                progress(len(rows))
-    finally:
-        text.detach()
+        rows.append(
+            (line, {name: restore(cells[i].strip()) if i < len(cells) else "" for name, i in columns})
+        )
+        if progress is not None and len(rows) % CHUNK == 0:
+            progress(len(rows))
     if progress is not None:
         progress(len(rows))
     return rows
 
 
+def _text_lines(binary: IO[bytes]) -> Iterator[str]:
+    """The file's lines as text, decoded line by line, so that bytes that are not UTF-8 (or a NUL,
+    which no database column takes) are reported at their line."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    number = 0
+    for number, raw in enumerate(binary, start=1):
+        try:
+            text = decoder.decode(raw)
+        except UnicodeDecodeError:
+            raise ImportInvalid(
+                [RowError(number, None, "encoding", "This line is not UTF-8 text: save the file as UTF-8.")]
+            ) from None
+        if "\x00" in text:
+            raise ImportInvalid([RowError(number, None, "malformed", "This line holds a NUL character.")])
+        yield text
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ImportInvalid(
+            [RowError(number, None, "encoding", "The file ends inside a UTF-8 character.")]
+        ) from None
+
+
 def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """(the line a record starts on, its cells); a file that is not UTF-8 or not CSV is
-    ImportInvalid at the line where that shows."""
+    """(the line a record starts on, its cells); a file that is not CSV is ImportInvalid at the
+    line where that shows."""
     line = 1
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError:
-            raise ImportInvalid(
-                [
-                    RowError(
-                        reader.line_num + 1,
-                        None,
-                        "encoding",
-                        "The file is not UTF-8 text (from about this line).",
-                    )
-                ]
-            ) from None
         except csv.Error as error:
             raise ImportInvalid(
-                [
-                    RowError(
-                        reader.line_num or 1, None, "malformed", f"The file is not valid CSV here: {error}."
-                    )
-                ]
+                [RowError(line, None, "malformed", f"The file is not valid CSV from this line: {error}.")]
             ) from None
         yield line, cells
         line = reader.line_num + 1
