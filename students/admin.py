@@ -11,6 +11,7 @@ from courses.admin import CourseAdmin
 from courses.models import Course
 from school.admin import DomainErrorsAsMessagesMixin
 from school.errors import DomainError
+from students.admin_imports import CsvImportAdminMixin
 from students.exceptions import CoursesFull, UnknownCourses
 from students.models import Enrollment, EnrollmentEvent, Student, WaitlistEntry
 from students.services import (
@@ -80,7 +81,8 @@ class CourseFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Student)
-class StudentAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
+class StudentAdmin(CsvImportAdminMixin, DomainErrorsAsMessagesMixin, admin.ModelAdmin):
+    csv_import_kinds = ("students", "enrollments")
     list_display = ["last_name", "first_name", "email", "created_at"]
     list_filter = [("courses", CourseFilter), "created_at"]
     search_fields = ["first_name", "last_name", "email"]
@@ -210,5 +212,6 @@ admin.site.unregister(Course)
 
 
 @admin.register(Course)
-class CourseWithRosterAdmin(CourseAdmin):
+class CourseWithRosterAdmin(CsvImportAdminMixin, CourseAdmin):
+    csv_import_kinds = ("courses", "enrollments")
     inlines = [*CourseAdmin.inlines, RosterInline, WaitlistInline]

@@ -50,6 +50,15 @@ class Kind:
         return self.required + self.optional
 
 
+# What each kind's columns do, for people (the API's schema, the admin's upload page).
+HEADERS = {
+    "students": "`email,first_name,last_name`: creates, or updates the names of the student with that email.",
+    "courses": "`code,title[,description,credits,capacity]`: creates, or updates the course with that code; "
+    "a column left out keeps its value, an empty `capacity` is unlimited.",
+    "enrollments": "`student_email,course_code[,action]`: `action` `enroll` (the default) or `drop`. Drops "
+    "come first; the seats they free go to waiting students first; every enrollment needs a seat.",
+}
+
 KINDS = {
     kind.name: kind
     for kind in (

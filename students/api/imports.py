@@ -21,7 +21,7 @@ from school.problems import RequestTooLarge
 from school.schema import problem_example, problem_responses
 from students.access import ImportAccess
 from students.exceptions import MAX_IMPORT_BYTES, ImportTooLarge
-from students.imports import KINDS, csv_import
+from students.imports import HEADERS, KINDS, csv_import
 
 # Room for the multipart envelope around the file (boundaries, part headers) before the body is
 # refused unread by its Content-Length.
@@ -69,13 +69,6 @@ class ImportSizeLimit(FileUploadHandler):
 DRY_RUN = OpenApiParameter(
     "dry_run", bool, description="true: check every row and answer what would change, writing nothing."
 )
-HEADERS = {
-    "students": "`email,first_name,last_name`: creates, or updates the names of the student with that email.",
-    "courses": "`code,title[,description,credits,capacity]`: creates, or updates the course with that code; "
-    "a column left out keeps its value, an empty `capacity` is unlimited.",
-    "enrollments": "`student_email,course_code[,action]`: `action` `enroll` (the default) or `drop`. Drops "
-    "come first; the seats they free go to waiting students first; every enrollment needs a seat.",
-}
 
 
 def import_schema(kind):
