@@ -146,3 +146,49 @@ def test_a_registrar_enrolls_through_the_admin(page, live_server, registrar_logi
     assert api.get(f"/api/v1/courses/{course.pk}/waitlist/").json()["count"] == 0
     page.goto(f"{base}/admin/students/enrollmentevent/?action__exact=promoted")
     page.locator("td.field-action", has_text="promoted").first.wait_for()
+
+
+def test_a_registrar_imports_a_roster_from_csv(page, live_server, registrar_login, tmp_path):
+    """Upload, see the preview (nothing written), confirm; then a file with bad rows shows every
+    row's problem and writes nothing."""
+    base = live_server.url
+    ada, alan = StudentFactory(email="ada@example.edu"), StudentFactory(email="alan@example.edu")
+    course = CourseFactory(code="CSV-1", title="Imported seminar", capacity=2)
+    good = tmp_path / "roster.csv"
+    good.write_text(f"student_email,course_code\n{ada.email},csv-1\n{alan.email},CSV-1\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "student_email,course_code,action\nnobody@example.edu,CSV-1,enroll\n"
+        f"{ada.email},NO-SUCH,enroll\n{alan.email},CSV-1,explode\n"
+    )
+
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", "clerk")
+    page.fill("#id_password", "clerk-password")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(f"{base}/admin/")
+
+    page.goto(f"{base}/admin/courses/course/")
+    page.get_by_role("link", name="Import enrollments from CSV").click()
+    page.set_input_files("input[name=file]", str(good))
+    page.locator("input[name=preview]").click()
+    page.locator("#preview").wait_for()
+    changes = page.locator("#import-changes tbody tr")
+    assert changes.count() == 2
+    assert "ada@example.edu in CSV-1" in changes.first.inner_text()
+    assert course.enrollments.count() == 0  # only a preview
+    page.locator("input[name=confirm]").click()
+    page.get_by_text("Imported roster.csv: 2 rows, 0 created, 0 updated, 2 enrolled").wait_for()
+    assert sorted(course.enrollments.values_list("student_id", flat=True)) == sorted([ada.pk, alan.pk])
+
+    page.goto(f"{base}/admin/courses/course/import-enrollments/")
+    page.set_input_files("input[name=file]", str(bad))
+    page.locator("input[name=preview]").click()
+    page.locator("#import-refused").wait_for()
+    problems = [row.split("\t") for row in page.locator("#import-errors tbody tr").all_inner_texts()]
+    assert [problem[:3] for problem in problems] == [
+        ["2", "student_email", "unknown_student"],
+        ["3", "course_code", "unknown_course"],
+        ["4", "action", "validation_error"],
+    ]
+    assert course.enrollments.count() == 2
