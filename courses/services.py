@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from courses.exceptions import CapacityBelowEnrollment, CourseHasEnrollments, WaitlistCapacityBelowWaiting
@@ -105,7 +106,10 @@ def courses_upsert(*, rows: Iterable[dict[str, Any]]) -> UpsertResult:
     existing: dict[str, Course] = {}
     for start in range(0, len(codes), CHUNK):
         locked = (
-            Course.objects.select_for_update().filter(code__in=codes[start : start + CHUNK]).order_by("pk")
+            Course.objects.select_for_update()
+            .annotate(key=Upper("code"))  # the unique index's expression: codes are stored upper-case
+            .filter(key__any_of=codes[start : start + CHUNK])
+            .order_by("pk")
         )
         existing.update(
             (course.code, course) for course in locked.only("pk", "code", "enrolled_count", *UPSERT_FIELDS)

@@ -13,4 +13,7 @@ class SchoolConfig(AppConfig):
             auth,  # noqa: F401  (revokes tokens on a new password)
             availability,  # noqa: F401  (puts every PostgreSQL query under a deadline)
         )
-        from school.fastpath import sql  # noqa: F401  (the faster timestamptz loader)
+        from school.fastpath import (
+            bulk,  # noqa: F401  (the any_of lookup)
+            sql,  # noqa: F401  (the faster timestamptz loader)
+        )

@@ -21,6 +21,8 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Func
+from django.db.models.functions import Lower, Upper
 
 from courses.exceptions import CapacityBelowEnrollment
 from courses.models import DESCRIPTION_MAX_LENGTH, Course
@@ -331,16 +333,16 @@ def import_courses(rows: list[Row], result: ImportResult) -> None:
 
 def import_enrollments(rows: list[Row], result: ImportResult) -> None:
     errors: list[RowError] = []
-    emails = {_normal_email(cells["student_email"]) for _, cells in rows}
-    codes = {Course._meta.get_field("code").to_python(cells["course_code"]) for _, cells in rows}
-    student_ids = _ids_by(Student, "email", sorted(emails))
-    course_ids = _ids_by(Course, "code", sorted(codes))
+    code_field = Course._meta.get_field("code")
+    keys = [
+        (_normal_email(cells["student_email"]), code_field.to_python(cells["course_code"]))
+        for _, cells in rows
+    ]
+    # Looked up as their unique indexes hold them (emails stored lower-case, codes upper-case).
+    student_ids = _ids_by(Student, Lower("email"), sorted({email for email, _ in keys}))
+    course_ids = _ids_by(Course, Upper("code"), sorted({code for _, code in keys}))
     wanted = []  # (line, action, student id, course id)
-    for line, cells in rows:
-        email, code = (
-            _normal_email(cells["student_email"]),
-            Course._meta.get_field("code").to_python(cells["course_code"]),
-        )
+    for (line, cells), (email, code) in zip(rows, keys, strict=True):
         action = (cells.get("action") or ENROLL).lower()
         if action not in (ENROLL, DROP):
             errors.append(RowError(line, "action", "validation_error", "The action is 'enroll' or 'drop'."))
@@ -392,13 +394,13 @@ def _normal_email(value: str) -> str:
     return Student._meta.get_field("email").to_python(value) or ""
 
 
-def _ids_by(model: type[Any], key: str, values: list[str]) -> dict[str, int]:
+def _ids_by(model: type[Any], key: Func, values: list[str]) -> dict[str, int]:
     """{value: id} of the rows whose `key` is one of `values` (a query per CHUNK values)."""
     found: dict[str, int] = {}
     values = [value for value in values if value]
+    rows = model.objects.annotate(key=key)
     for start in range(0, len(values), CHUNK):
-        chunk = values[start : start + CHUNK]
-        found.update(model.objects.filter(**{f"{key}__in": chunk}).values_list(key, "pk"))
+        found.update(rows.filter(key__any_of=values[start : start + CHUNK]).values_list("key", "pk"))
     return found
 
 

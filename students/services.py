@@ -21,11 +21,13 @@ from typing import Any, NamedTuple
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from courses.models import ENROLLED_WITHIN_CAPACITY, Course
 from courses.services import UpsertResult
 from school.constraints import violated_constraint
+from school.fastpath.bulk import insert_rows
 from school.ids import is_valid_id
 from students.events import recording_events
 from students.exceptions import (
@@ -120,7 +122,7 @@ def _enroll(*, student: Student, course_ids: list[int], within_windows: bool = F
     )
     # The student and course locks keep any other enrollment of these pairs out until we commit;
     # the unique constraint stays as the last guard (a violation would be a bug, not a race).
-    _insert([Enrollment(student=student, course_id=pk) for pk in new_ids], courses)
+    _insert([(student.pk, pk) for pk in new_ids], courses)
     if any(courses[pk].waitlist_count for pk in new_ids):
         # Enrolled: no longer waiting there (no left_waitlist event: the seat is theirs).
         with recording_events():
@@ -128,19 +130,20 @@ def _enroll(*, student: Student, course_ids: list[int], within_windows: bool = F
     return EnrollmentResult(course_ids=course_ids, created_course_ids=new_ids)
 
 
-def _insert(enrollments: list[Enrollment], courses: dict[int, SeatRow]) -> None:
-    """Write `enrollments`; `courses` are their locked (pk, capacity, enrolled_count) rows.
+def _insert(pairs: list["Pair"], courses: dict[int, SeatRow]) -> None:
+    """Enroll the (student id, course id) `pairs`; `courses` are their locked seat rows.
 
     The database counts every row and refuses an over-full course itself; the checks before
     this call make that refusal unreachable, and should it come, it answers as they would."""
-    if not enrollments:
+    if not pairs:
         return
+    now = timezone.now()
     try:
         with recording_events():
-            Enrollment.objects.bulk_create(enrollments, batch_size=5000)
+            insert_rows(Enrollment, ["student", "course", "enrolled_at"], [(s, c, now) for s, c in pairs])
     except IntegrityError as error:
         if violated_constraint(error, (ENROLLED_WITHIN_CAPACITY,)):
-            taken = {enrollment.course_id for enrollment in enrollments}
+            taken = {course_id for _, course_id in pairs}
             limited = [c.pk for c in courses.values() if c.pk in taken and c.capacity is not None]
             raise CoursesFull(course_ids=limited) from error
         raise
@@ -320,7 +323,7 @@ def enrollments_bulk_create(*, pairs: Iterable[tuple[int, int]]) -> int:
             if seats_left[course_id] <= 0:
                 continue
             seats_left[course_id] -= 1
-        accepted.append(Enrollment(student_id=student_id, course_id=course_id))
+        accepted.append((student_id, course_id))
     _insert(accepted, courses)
     return len(accepted)
 
@@ -333,7 +336,13 @@ def students_upsert(*, rows: Iterable[tuple[str, str, str]]) -> UpsertResult:
     rows = list(rows)
     existing: dict[str, tuple[int, str, str]] = {}
     for chunk in _chunks([email for email, _, _ in rows]):
-        locked = Student.objects.select_for_update().filter(email__in=chunk).order_by("pk")
+        # By lower(email), the unique index's expression: emails are stored lower-case.
+        locked = (
+            Student.objects.select_for_update()
+            .annotate(key=Lower("email"))
+            .filter(key__any_of=chunk)
+            .order_by("pk")
+        )
         existing.update(
             (email, (pk, first, last))
             for pk, email, first, last in locked.values_list("pk", "email", "first_name", "last_name")
@@ -353,7 +362,11 @@ def students_upsert(*, rows: Iterable[tuple[str, str, str]]) -> UpsertResult:
                 Student(pk=found[0], first_name=first_name, last_name=last_name, updated_at=now)
             )
             updated.append(email)
-    Student.objects.bulk_create(new_students, batch_size=IN_CHUNK)
+    insert_rows(
+        Student,
+        ["email", "first_name", "last_name", "created_at", "updated_at"],
+        [(s.email, s.first_name, s.last_name, now, now) for s in new_students],
+    )
     Student.objects.bulk_update(changed_students, ["first_name", "last_name", "updated_at"], batch_size=500)
     return UpsertResult(created=created, updated=updated, unchanged=unchanged)
 
@@ -398,7 +411,7 @@ def enrollments_change(*, enroll: Iterable[Pair] = (), drop: Iterable[Pair] = ()
     for chunk in _chunks(student_ids):
         found.update(
             Student.objects.select_for_update()
-            .filter(pk__in=chunk)
+            .filter(pk__any_of=chunk)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -411,7 +424,7 @@ def enrollments_change(*, enroll: Iterable[Pair] = (), drop: Iterable[Pair] = ()
         with recording_events():
             for course_id, ids in _by_course(dropped).items():
                 for chunk in _chunks(ids):
-                    Enrollment.objects.filter(course_id=course_id, student_id__in=chunk).delete()
+                    Enrollment.objects.filter(course_id=course_id, student_id__any_of=chunk).delete()
         # Freed seats went to the first in line: read who is enrolled and what is left again.
         enrolled_now = _enrolled_among(enroll)
     courses = _existing_courses(course_ids, lock=True)
@@ -435,7 +448,7 @@ def enrollments_change(*, enroll: Iterable[Pair] = (), drop: Iterable[Pair] = ()
         )
     # No one waits where a seat is free (the database promotes them), so a new enrollment is
     # never someone's waitlist entry: nothing to take out of a line here.
-    _insert([Enrollment(student_id=s, course_id=c) for s, c in new], courses)
+    _insert(new, courses)
     return BulkResult(enrolled=new, dropped=dropped)
 
 
@@ -453,7 +466,7 @@ def _enrolled_among(pairs: list[Pair]) -> set[Pair]:
     for course_id, ids in _by_course(pairs).items():
         for chunk in _chunks(ids):
             found.update(
-                Enrollment.objects.filter(course_id=course_id, student_id__in=chunk).values_list(
+                Enrollment.objects.filter(course_id=course_id, student_id__any_of=chunk).values_list(
                     "student_id", "course_id"
                 )
             )
@@ -493,7 +506,7 @@ def waitlist_join(*, student: Student, course_id: int, within_windows: bool = Fa
     if WaitlistEntry.objects.filter(student=student, course_id=course_id).exists():
         return WaitlistResult(status=WAITLISTED, created=False)
     if course.has_free_seat and course.waitlist_count == 0:
-        _insert([Enrollment(student=student, course_id=course_id)], {course_id: course})
+        _insert([(student.pk, course_id)], {course_id: course})
         return WaitlistResult(status=ENROLLED, created=True)
     if not course.waitlist_has_room:
         raise WaitlistFull()
