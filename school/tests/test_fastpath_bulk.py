@@ -48,12 +48,9 @@ def test_insert_rows_of_students_matches_the_orm():
         [("a@x.edu", "A", "B", now, now)],
     )
     student = Student.objects.get()
-    assert (student.email, student.first_name, student.last_name, student.created_at) == (
-        "a@x.edu",
-        "A",
-        "B",
-        now,
-    )
+    assert (student.email, student.first_name, student.last_name) == ("a@x.edu", "A", "B")
+    # (SQLite's path is bulk_create, whose auto_now fields take the moment of the save.)
+    assert abs((student.created_at - now).total_seconds()) < 5
 
 
 @pytest.mark.parametrize(
