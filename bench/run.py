@@ -28,6 +28,9 @@ from urllib.parse import urlparse
 
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import bulk  # the bulk scenarios: imports and export (run as a script: the project on the path)
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent
@@ -191,6 +194,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs of the headline pair")
     parser.add_argument("--reuse", action="store_true", help="keep the database as it is (no reseed)")
     parser.add_argument("--label", default="latest", help="name of the results files")
+    parser.add_argument("--skip-bulk", action="store_true", help="leave out the import and export figures")
     options = parser.parse_args()
 
     ensure_wrk()
@@ -278,10 +282,26 @@ def main():
             server.stop()
             floor.stop()
 
-    report(results, options, enrollments)
+    bulk_results = {}
+    if not options.skip_bulk:
+        server = Gunicorn("school.wsgi", env)
+        try:
+            bulk_results = bulk.measure_imports(server.base, token, log)
+        finally:
+            server.stop()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+            course_id = conn.execute(
+                "SELECT id FROM courses_course WHERE code = %s", [bulk.BULK_CODE]
+            ).fetchone()[0]
+        bulk_results["export"] = bulk.measure_export(
+            Gunicorn, env, token, course_id, fixtures["unlimited"][0], log
+        )
+
+    report(results, options, enrollments, bulk_results)
 
 
-def report(results, options, enrollments):
+def report(results, options, enrollments, bulk_results):
     def ratio(a, b, key):
         return results[a][key] / results[b][key]
 
@@ -315,9 +335,31 @@ def report(results, options, enrollments):
         f"enrolling in 100 courses vs 1 (p50):            {summary['enroll_100_vs_1']:.2f}x  (target < 4)",
         f"courses/?page_size=100 p50:                     {summary['courses_page_100_p50_ms']:.1f} ms  (target < 100)",
     ]
+    if bulk_results:
+        export = bulk_results["export"]
+        summary["import_100k_enrollments_s"] = bulk_results[f"import {bulk.ROWS:,} enrollment rows"][
+            "seconds"
+        ]
+        summary["export_100k_roster_growth_mb"] = export["growth_mb"]
+        lines += [""] + [
+            f"{name}: {row['seconds']:.1f} s (status {row['status']})"
+            for name, row in bulk_results.items()
+            if name != "export"
+        ]
+        lines += [
+            f"import of {bulk.ROWS:,} enrollment rows:        {summary['import_100k_enrollments_s']:.1f} s  (target < 30)",
+            f"export of a {export['rows']:,}-row roster as CSV: worker memory +{export['growth_mb']:.1f} MB "
+            f"in {export['seconds']:.1f} s (target < 50 MB)",
+        ]
     print("\n".join(lines))
     RESULTS.mkdir(exist_ok=True)
-    document = {"options": vars(options), "enrollments": enrollments, "results": results, "summary": summary}
+    document = {
+        "options": vars(options),
+        "enrollments": enrollments,
+        "results": results,
+        "bulk": bulk_results,
+        "summary": summary,
+    }
     (RESULTS / f"{options.label}.json").write_text(json.dumps(document, indent=2) + "\n")
     (RESULTS / f"{options.label}.txt").write_text("\n".join(lines) + "\n")
     (RESULTS / f"{options.label}.svg").write_text(chart(results))
