@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.mixins import CreateModelMixin, UpdateModelMixin
 from rest_framework.permissions import AllowAny
 
+from school.csv_export import CSV_FORMAT, CSV_MEDIA_TYPE
 from school.idempotency import KEY_PARAMETER, REPLAYED_PARAMETER
 from school.problems import BY_CODE, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problem_body
 
@@ -110,6 +111,26 @@ DESCRIPTIONS = {status: describe(*codes) for status, codes in GENERIC_CODES.item
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+# The lists that also answer CSV (school.csv_export): how to ask, and what comes back.
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", CSV_FORMAT],
+    description="`csv` asks for CSV, as `Accept: text/csv` does: every row, not one page.",
+)
+CSV_BODY = {
+    "type": "string",
+    "description": "CSV (UTF-8, no BOM, lines ending CRLF): a header row, then every row of the "
+    "list in the same order, not one page. Text cells that a spreadsheet would run as a formula "
+    "(starting with `=`, `+`, `-`, `@`, a tab or a carriage return) are written with a leading `'`.",
+}
+
+
+def csv_example(name, text):
+    """A response example of a list's CSV answer."""
+    return OpenApiExample(name, value=text, response_only=True, media_type=CSV_MEDIA_TYPE)
+
+
 CONDITIONAL_READS = {"retrieve"}
 CONDITIONAL_WRITES = {"update", "partial_update", "destroy"}
 ETAG_HEADER = OpenApiParameter(
@@ -184,6 +205,19 @@ class ProblemAutoSchema(AutoSchema):
         if direction != "response":
             return responses
         problem = self.resolve_serializer(ProblemSerializer, "response").ref
+        # The CSV answer of a list is text, not the JSON page drf-spectacular gives every renderer
+        # (and wraps its examples in).
+        for entry in responses.values():
+            csv_body = entry.get("content", {}).get(CSV_MEDIA_TYPE)
+            if csv_body is not None:
+                csv_body["schema"] = CSV_BODY
+                csv_body.pop("examples", None)
+                for example in self.get_examples():
+                    if example.media_type == CSV_MEDIA_TYPE:
+                        csv_body.setdefault("examples", {})[example.name.replace(" ", "")] = {
+                            "value": example.value,
+                            "summary": example.name,
+                        }
         if self._conditional() == "read":
             responses["304"] = {
                 "description": "Not modified: `If-None-Match` names the current version (no body).",

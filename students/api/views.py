@@ -14,12 +14,13 @@ from rest_framework.reverse import reverse
 
 from courses.models import Course
 from school.conditional import ConditionalMixin
+from school.csv_export import CSVExportMixin
 from school.fastpath.student_courses import student_course_page, student_courses_among
 from school.idempotency import IdempotentPostMixin
 from school.ids import MAX_ID, is_valid_id
 from school.locations import LOCATION_HEADER, CreatedLocationMixin
 from school.pagination import whole_number_param
-from school.schema import problem_example, problem_responses
+from school.schema import FORMAT_PARAMETER, csv_example, problem_example, problem_responses
 from students.access import (
     EventFeedAccess,
     RosterAccess,
@@ -46,6 +47,7 @@ from students.api.serializers import (
 from students.models import Student
 from students.selectors import (
     course_roster,
+    course_roster_enrollments,
     course_waitlist,
     event_feed,
     student_count,
@@ -83,8 +85,25 @@ class OfOneStudentMixin:
         return self._student
 
 
-@extend_schema_view(create=extend_schema(parameters=[LOCATION_HEADER]))
-class StudentViewSet(IdempotentPostMixin, ConditionalMixin, CreatedLocationMixin, viewsets.ModelViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        description="Students: their names and emails, and the account each signs in with; by id "
+        "unless `ordering` says otherwise. As CSV (`Accept: text/csv` or `format=csv`): every "
+        "student the filters select, in the same order, not one page; columns "
+        "`id,first_name,last_name,email`.",
+        parameters=[FORMAT_PARAMETER],
+        examples=[
+            csv_example(
+                "Students as CSV",
+                "id,first_name,last_name,email\r\n41,Ada,Lovelace,ada@example.edu\r\n",
+            )
+        ],
+    ),
+    create=extend_schema(parameters=[LOCATION_HEADER]),
+)
+class StudentViewSet(
+    CSVExportMixin, IdempotentPostMixin, ConditionalMixin, CreatedLocationMixin, viewsets.ModelViewSet
+):
     """Students: their names and emails, and the account each signs in with."""
 
     serializer_class = StudentSerializer
@@ -92,6 +111,7 @@ class StudentViewSet(IdempotentPostMixin, ConditionalMixin, CreatedLocationMixin
     filterset_class = StudentFilter
     lookup_url_kwarg = "id"
     lookup_value_regex = ID_PATTERN
+    csv_header = ("id", "first_name", "last_name", "email")
 
     def get_queryset(self):
         # Reads show what the caller may read; a write was allowed by its model permission.
@@ -101,6 +121,12 @@ class StudentViewSet(IdempotentPostMixin, ConditionalMixin, CreatedLocationMixin
 
     def perform_destroy(self, instance):
         student_delete(student=instance)
+
+    def csv_queryset(self):
+        return self.filter_queryset(self.get_queryset())
+
+    def csv_filename(self):
+        return "students.csv"
 
     def known_count(self, queryset):
         """The unfiltered list's length is the stored student count (no COUNT(*) per page)."""
@@ -276,9 +302,17 @@ ROSTER_EXAMPLE = {
 @extend_schema_view(
     list=extend_schema(
         summary="A course's roster",
-        description="By student id, each with `enrolled_at`. 404 when there is no such course.",
+        description="By student id, each with `enrolled_at`. 404 when there is no such course. As "
+        "CSV (`Accept: text/csv` or `format=csv`): every student of the course, not one page; "
+        "columns `id,first_name,last_name,email,enrolled_at`.",
+        parameters=[FORMAT_PARAMETER],
         examples=[
             OpenApiExample("A course's student", value=ROSTER_EXAMPLE, response_only=True),
+            csv_example(
+                "A course's roster as CSV",
+                "id,first_name,last_name,email,enrolled_at\r\n"
+                "41,Ada,Lovelace,ada@example.edu,2026-11-27T09:30:00Z\r\n",
+            ),
             NOT_FOUND_EXAMPLE,
         ],
     ),
@@ -329,13 +363,19 @@ ROSTER_EXAMPLE = {
     ),
 )
 class CourseStudentViewSet(
-    IdempotentPostMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    CSVExportMixin,
+    IdempotentPostMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """A course's students: `/courses/{course_id}/students/`."""
 
     serializer_class = CourseStudentSerializer
     permission_classes = [RosterAccess]
     filter_backends = []
+    csv_header = ("id", "first_name", "last_name", "email", "enrolled_at")
+    csv_columns = ("student_id", "student__first_name", "student__last_name", "student__email", "enrolled_at")
 
     def get_course(self):
         if not hasattr(self, "_course"):
@@ -344,6 +384,15 @@ class CourseStudentViewSet(
 
     def get_queryset(self):
         return course_roster(course=self.get_course())
+
+    def csv_queryset(self):
+        # The same students as the JSON roster, read as enrollments: continuing from a student id
+        # is then a range of the index on (course_id, student_id).
+        return course_roster_enrollments(course=self.get_course())
+
+    def csv_filename(self):
+        course = self.get_course()
+        return f"course-{course.code or course.pk}-roster.csv"
 
     def create(self, request, *args, **kwargs):
         course = self.get_course()
