@@ -115,7 +115,7 @@ def courses_upsert(*, rows: Iterable[dict[str, Any]]) -> UpsertResult:
             (course.code, course) for course in locked.only("pk", "code", "enrolled_count", *UPSERT_FIELDS)
         )
     created, updated, unchanged, refusals = [], [], [], []
-    new_courses, changed_courses, changed_fields = [], [], set()
+    new_courses, changed_courses, changed_fields = [], [], set[str]()
     now = timezone.now()
     for row in rows:
         fields = {name: row[name] for name in UPSERT_FIELDS if name in row}

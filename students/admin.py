@@ -11,7 +11,7 @@ from courses.admin import CourseAdmin
 from courses.models import Course
 from school.admin import DomainErrorsAsMessagesMixin
 from school.errors import DomainError
-from students.admin_imports import CsvImportAdminMixin
+from students.admin_imports import CHANGE_LIST_WITH_IMPORTS, CsvImportAdminMixin
 from students.exceptions import CoursesFull, UnknownCourses
 from students.models import Enrollment, EnrollmentEvent, Student, WaitlistEntry
 from students.services import (
@@ -83,6 +83,7 @@ class CourseFilter(admin.RelatedFieldListFilter):
 @admin.register(Student)
 class StudentAdmin(CsvImportAdminMixin, DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     csv_import_kinds = ("students", "enrollments")
+    change_list_template = CHANGE_LIST_WITH_IMPORTS
     list_display = ["last_name", "first_name", "email", "created_at"]
     list_filter = [("courses", CourseFilter), "created_at"]
     search_fields = ["first_name", "last_name", "email"]
@@ -214,4 +215,5 @@ admin.site.unregister(Course)
 @admin.register(Course)
 class CourseWithRosterAdmin(CsvImportAdminMixin, CourseAdmin):
     csv_import_kinds = ("courses", "enrollments")
+    change_list_template = CHANGE_LIST_WITH_IMPORTS
     inlines = [*CourseAdmin.inlines, RosterInline, WaitlistInline]

@@ -22,6 +22,8 @@ from students.imports import HEADERS, csv_import
 
 PENDING_SECONDS = 3600
 TEMPLATE = "admin/students/csv_import.html"
+# The list page with the import links: the model admin's `change_list_template`.
+CHANGE_LIST_WITH_IMPORTS = "admin/students/change_list_with_imports.html"
 
 
 class UploadForm(forms.Form):
@@ -35,39 +37,39 @@ def pending_key(token: str) -> str:
 
 
 class CsvImportAdminMixin:
-    """Adds an "Import … from CSV" page per kind in `csv_import_kinds` to a model admin's list."""
+    """Adds an "Import … from CSV" page per kind in `csv_import_kinds` to a model admin's list
+    (whose `change_list_template` is CHANGE_LIST_WITH_IMPORTS, for the links)."""
 
     csv_import_kinds: tuple[str, ...] = ()
-    change_list_template = "admin/students/change_list_with_imports.html"
 
     def get_urls(self):
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         extra = [
             path(
                 f"import-{kind}/",
-                self.admin_site.admin_view(self.csv_import_view),  # type: ignore[attr-defined]
+                self.admin_site.admin_view(self.csv_import_view),
                 {"kind": kind},
                 name=f"{opts.app_label}_{opts.model_name}_import_{kind}",
             )
             for kind in self.csv_import_kinds
         ]
-        return extra + super().get_urls()  # type: ignore[misc]
+        return extra + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        opts = self.model._meta  # type: ignore[attr-defined]
+        opts = self.model._meta
         links = [
             (f"Import {kind} from CSV", reverse(f"admin:{opts.app_label}_{opts.model_name}_import_{kind}"))
             for kind in self.csv_import_kinds
             if may_import(request.user, kind)
         ]
-        return super().changelist_view(request, {**(extra_context or {}), "csv_import_links": links})  # type: ignore[misc]
+        return super().changelist_view(request, {**(extra_context or {}), "csv_import_links": links})
 
     def csv_import_view(self, request, kind):
         if not may_import(request.user, kind):
             raise PermissionDenied
         context = {
-            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
-            "opts": self.model._meta,  # type: ignore[attr-defined]
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
             "title": f"Import {kind} from CSV",
             "kind": kind,
             "columns": HEADERS[kind],
@@ -103,17 +105,15 @@ class CsvImportAdminMixin:
         token = request.POST.get("token", "")
         pending = cache.get(pending_key(token)) if token.isalnum() else None
         if pending is None or pending["user"] != request.user.pk or pending["kind"] != kind:
-            self.message_user(  # type: ignore[attr-defined]
-                request, "That preview has expired; upload the file again.", messages.WARNING
-            )
+            self.message_user(request, "That preview has expired; upload the file again.", messages.WARNING)
             return HttpResponseRedirect(request.path)
         result, refusal = self._run(request, kind, pending["content"], dry_run=False)
         cache.delete(pending_key(token))
         if result is None:
             return TemplateResponse(request, TEMPLATE, {**context, "form": UploadForm(), **refusal})
         counts = ", ".join(f"{count:,} {name}" for name, count in result.counts().items())
-        self.message_user(request, f"Imported {pending['name']}: {counts}.", messages.SUCCESS)  # type: ignore[attr-defined]
-        opts = self.model._meta  # type: ignore[attr-defined]
+        self.message_user(request, f"Imported {pending['name']}: {counts}.", messages.SUCCESS)
+        opts = self.model._meta
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
 
     def _run(self, request, kind, content, *, dry_run):

@@ -238,7 +238,7 @@ def _columns(kind: Kind, header: list[str]) -> list[tuple[str, int]]:
     return [(name, names.index(name)) for name in kind.columns if name in names]
 
 
-def _clean(model: type[Any], name: str, value: str, line: int, errors: list[RowError]) -> Any:
+def _clean(model: type[Any], name: str, value: Any, line: int, errors: list[RowError]) -> Any:
     """`value` as the model field `name` stores it, or None after noting why it is wrong."""
     try:
         return model._meta.get_field(name).clean(value, None)
@@ -269,7 +269,7 @@ def import_students(rows: list[Row], result: ImportResult) -> None:
     if errors:
         raise ImportInvalid(errors)
     lines = {values[0]: line for line, values in cleaned}
-    done = students_upsert(rows=[tuple(values) for _, values in cleaned])  # type: ignore[misc]
+    done = students_upsert(rows=[(values[0], values[1], values[2]) for _, values in cleaned])
     result.created, result.updated, result.unchanged = (
         len(done.created),
         len(done.updated),

@@ -407,7 +407,7 @@ def enrollments_change(*, enroll: Iterable[Pair] = (), drop: Iterable[Pair] = ()
     course_ids = sorted({course_id for _, course_id in pairs})
     # Every lock up front, in the order enrolling takes them (students, then courses, by id): once
     # the first row is written this transaction holds the events' lock (migration 0008).
-    found = set()
+    found: set[int] = set()
     for chunk in _chunks(student_ids):
         found.update(
             Student.objects.select_for_update()

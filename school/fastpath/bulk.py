@@ -27,7 +27,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     default, `auto_now` ones included, in the form the field stores (normalised)."""
     if not rows:
         return
-    columns = [model._meta.get_field(name) for name in fields]
+    columns = [concrete_field(model, name) for name in fields]
     if connection.vendor != "postgresql":
         names = [column.attname for column in columns]  # student_id for student: ids, not objects
         model._default_manager.bulk_create(
@@ -37,7 +37,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     quote = connection.ops.quote_name
     arrays = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
     sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(column.column) for column in columns)}) "
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(str(column.column)) for column in columns)}) "
         f"SELECT * FROM unnest({arrays})"
     )
     with connection.cursor() as cursor:
@@ -50,6 +50,12 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
                     for index, column in enumerate(columns)
                 ],
             )
+
+
+def concrete_field(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), f"{name} is not a column of {model.__name__}"
+    return field
 
 
 @models.Field.register_lookup

@@ -376,3 +376,32 @@ def test_each_kind_needs_its_own_permissions(make_user, client_for):
     both = client_for(make_user("students.add_student", "students.change_student"))
     assert upload(both, "students", "email,first_name,last_name\na@x.edu,A,B\n").status_code == 201
     assert_problem(upload(both, "courses", "code,title\nX-1,X\n"), 403, "permission_denied")
+
+
+class TestRoundTrip:
+    """An export imports back with no change."""
+
+    def test_the_students_export_imports_back_unchanged(self, registrar):
+        StudentFactory(first_name="=cmd|' /C calc'!A0", last_name="-2+3", email="formula@example.edu")
+        StudentFactory(first_name="'t Hooft", last_name='Quote "and, comma"', email="quote@example.edu")
+        StudentFactory(first_name="Multi\nline", last_name="Ünïcödé", email="multi@example.edu")
+        StudentFactory.create_batch(5)
+        before = snapshot()
+        exported = b"".join(registrar.get("/api/v1/students/?format=csv").streaming_content)
+        response = upload(registrar, "students", exported)
+        assert response.status_code == 200, response.content
+        assert response.json()["unchanged"] == response.json()["rows"] == 8
+        assert snapshot() == before
+
+    def test_a_roster_export_imports_back_unchanged(self, registrar):
+        course = CourseFactory()
+        for student in StudentFactory.create_batch(4):
+            EnrollmentFactory(student=student, course=course)
+        before = snapshot()
+        exported = b"".join(
+            registrar.get(f"/api/v1/courses/{course.pk}/students/", HTTP_ACCEPT="text/csv").streaming_content
+        )
+        response = upload(registrar, "students", exported)
+        assert response.status_code == 200
+        assert response.json()["unchanged"] == 4
+        assert snapshot() == before

@@ -38,10 +38,10 @@ class Command(BaseCommand):
             )
         except ImportInvalid as invalid:
             self.stdout.write("")
-            for error in invalid.errors:
-                where = f"line {error.row}" if error.row is not None else "file"
-                field = f", {error.field}" if error.field else ""
-                self.stderr.write(f"{where}{field}: {error.code}: {error.detail}")
+            for wrong in invalid.errors:
+                where = f"line {wrong.row}" if wrong.row is not None else "file"
+                field = f", {wrong.field}" if wrong.field else ""
+                self.stderr.write(f"{where}{field}: {wrong.code}: {wrong.detail}")
             raise CommandError(invalid.message) from None
         except ImportTooLarge as too_large:
             raise CommandError(too_large.message) from None
