@@ -147,6 +147,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PgBouncer in transaction pooling mode hands each transaction to any server connection: nothing
+# may outlive a transaction there (docs/operations.md, "Behind PgBouncer").
+DB_POOLER = os.environ.get("DJANGO_DB_POOLER", "").strip().lower()
+if DB_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(f"DJANGO_DB_POOLER must be pgbouncer or unset, not {DB_POOLER!r}.")
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with a health check that asks the socket instead of running SELECT 1: no
     # round trip, and no wait for ever on a frozen server (see its docstring).
@@ -157,6 +163,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # in transaction mode, set prepare_threshold to None: statements are then planned per request,
     # and binary rows still work.) All three are speed tricks: school/fastpath/README.md.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+elif DB_POOLER:
+    raise ImproperlyConfigured("DJANGO_DB_POOLER=pgbouncer needs a PostgreSQL DATABASE_URL.")
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks: take the write lock when a transaction starts, so concurrent
     # writers queue up instead of failing with "database is locked"; WAL lets readers go on.
@@ -175,10 +183,20 @@ DB_STATEMENT_TIMEOUT = env_seconds("DJANGO_DB_STATEMENT_TIMEOUT", 5)
 DB_CLIENT_GRACE = 1
 READINESS_TIMEOUT = 2
 if DATABASES["default"]["ENGINE"] == "school.fastpath.postgresql":
-    DATABASES["default"]["OPTIONS"].update(
-        connect_timeout=max(1, round(DB_CONNECT_TIMEOUT)),
-        options=f"-c statement_timeout={round(DB_STATEMENT_TIMEOUT * 1000)}",
-    )
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = max(1, round(DB_CONNECT_TIMEOUT))
+    if DB_POOLER:
+        # Behind PgBouncer: no prepared statement (it would live on one server connection, and the
+        # next transaction may get another), no server-side cursor (it lives as long as a
+        # session), and no startup option (PgBouncer refuses `options`): the statement timeout is
+        # then PgBouncer's or the role's to set (docs/operations.md), and school.availability's
+        # own deadline still bounds every wait. Parameters stay bound on the server (unnamed
+        # statements, one per query, which transaction pooling keeps).
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        DATABASES["default"]["OPTIONS"]["options"] = (
+            f"-c statement_timeout={round(DB_STATEMENT_TIMEOUT * 1000)}"
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -56,7 +56,8 @@ def deployment(tmp_path, collected_static):
 
     Yields `start(workers, **env)` -> base URL of a new gunicorn, and `manage(*args)` -> output.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    # The operator's settings are the test's own, but for the pooler the test runs through.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") or k == "DJANGO_DB_POOLER"}
     env.update(
         **SECRET_ENV,
         # Plain HTTP in the test: there is no TLS proxy in front of this gunicorn.

@@ -36,6 +36,7 @@ print(json.dumps({
     "TIME_ZONE": settings.TIME_ZONE,
     "THROTTLES": settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES"),
     "NUM_PROXIES": settings.REST_FRAMEWORK["NUM_PROXIES"],
+    "SERVER_SIDE_CURSORS_OFF": db.get("DISABLE_SERVER_SIDE_CURSORS", False),
 }))
 """
 
@@ -198,6 +199,7 @@ def test_user_throttle_rate_and_proxies_from_the_environment():
         ("DJANGO_TOKEN_TTL", "12"),
         ("DJANGO_TOKEN_TTL", "1w"),
         ("DJANGO_TOKEN_TTL", "0h"),
+        ("DJANGO_DB_POOLER", "pgpool"),
     ],
 )
 def test_malformed_values_are_refused_by_name(name, value):
@@ -221,6 +223,29 @@ def test_postgresql_connections_carry_the_database_timeouts():
         DJANGO_DB_CONNECT_TIMEOUT="4",
     )["DB_OPTIONS"]
     assert chosen == {"connect_timeout": 4, "options": "-c statement_timeout=1500"}
+
+
+def test_behind_pgbouncer_nothing_outlives_a_transaction():
+    """DJANGO_DB_POOLER=pgbouncer: no prepared statements, no server-side cursors, no startup
+    option (PgBouncer refuses it); the connect timeout stays."""
+    url = "postgres://someone@pgbouncer.example.edu:6432/school"
+    values = read_settings(DJANGO_SECRET_KEY=SECRET, DATABASE_URL=url, DJANGO_DB_POOLER="pgbouncer")
+    assert values["OPTIONS"]["prepare_threshold"] is None
+    assert values["DB_OPTIONS"] == {"connect_timeout": 2}
+    assert values["SERVER_SIDE_CURSORS_OFF"] is True
+    direct = read_settings(DJANGO_SECRET_KEY=SECRET, DATABASE_URL=url)
+    assert direct["OPTIONS"]["prepare_threshold"] == 5
+    assert direct["SERVER_SIDE_CURSORS_OFF"] is False
+
+
+def test_a_pooler_needs_postgresql():
+    result = run_python(
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'school.settings'\n" + READ_SETTINGS,
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_DB_POOLER="pgbouncer",
+    )
+    assert result.returncode != 0
+    assert "DJANGO_DB_POOLER" in result.stderr
 
 
 def test_cors_origins_from_the_environment_and_none_by_default():
