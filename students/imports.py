@@ -26,7 +26,7 @@ from django.db.models.functions import Lower, Upper
 
 from courses.exceptions import CapacityBelowEnrollment
 from courses.models import DESCRIPTION_MAX_LENGTH, Course
-from courses.services import courses_upsert
+from courses.services import UpsertResult, courses_upsert
 from school.csv_cells import restore
 from students.events import writing_as
 from students.exceptions import MAX_IMPORT_BYTES, CoursesFull, ImportInvalid, ImportTooLarge, RowError
@@ -103,6 +103,12 @@ class ImportResult:
             "dropped": self.dropped,
             "unchanged": self.unchanged,
         }
+
+    def upserted(self, done: UpsertResult, lines: dict[str, int]) -> None:
+        """Count what a bulk upsert did, and note its changes by the lines of their keys."""
+        self.created, self.updated, self.unchanged = len(done.created), len(done.updated), len(done.unchanged)
+        self.note([lines[key] for key in done.created], "created", done.created)
+        self.note([lines[key] for key in done.updated], "updated", done.updated)
 
     def note(self, rows: list[int], action: str, what: list[str]) -> None:
         for row, text in zip(rows, what, strict=True):
@@ -270,13 +276,7 @@ def import_students(rows: list[Row], result: ImportResult) -> None:
         raise ImportInvalid(errors)
     lines = {values[0]: line for line, values in cleaned}
     done = students_upsert(rows=[(values[0], values[1], values[2]) for _, values in cleaned])
-    result.created, result.updated, result.unchanged = (
-        len(done.created),
-        len(done.updated),
-        len(done.unchanged),
-    )
-    result.note([lines[e] for e in done.created], "created", done.created)
-    result.note([lines[e] for e in done.updated], "updated", done.updated)
+    result.upserted(done, lines)
 
 
 def import_courses(rows: list[Row], result: ImportResult) -> None:
@@ -322,13 +322,7 @@ def import_courses(rows: list[Row], result: ImportResult) -> None:
                 for error in below
             ]
         ) from None
-    result.created, result.updated, result.unchanged = (
-        len(done.created),
-        len(done.updated),
-        len(done.unchanged),
-    )
-    result.note([lines[c] for c in done.created], "created", done.created)
-    result.note([lines[c] for c in done.updated], "updated", done.updated)
+    result.upserted(done, lines)
 
 
 def import_enrollments(rows: list[Row], result: ImportResult) -> None:

@@ -74,6 +74,14 @@ def registrar_login(django_user_model):
     return user
 
 
+def sign_in(page, base):
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", "clerk")
+    page.fill("#id_password", "clerk-password")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(f"{base}/admin/")
+
+
 def choose_in_autocomplete(page, row, text):
     row.locator(".select2-selection").click()
     page.locator(".select2-search__field").fill(text)
@@ -92,11 +100,7 @@ def test_a_registrar_enrolls_through_the_admin(page, live_server, registrar_logi
     first, second, third = (StudentFactory(last_name=name) for name in ("First", "Second", "Third"))
     open_course = CourseFactory(code="OPEN-1", title="Open seminar", capacity=10)
 
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", "clerk-password")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/admin/")
+    sign_in(page, base)
 
     page.goto(f"{base}/admin/courses/course/add/")
     page.fill("#id_code", "e2e-1")
@@ -162,11 +166,7 @@ def test_a_registrar_imports_a_roster_from_csv(page, live_server, registrar_logi
         f"{ada.email},NO-SUCH,enroll\n{alan.email},CSV-1,explode\n"
     )
 
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", "clerk-password")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/admin/")
+    sign_in(page, base)
 
     page.goto(f"{base}/admin/courses/course/")
     page.get_by_role("link", name="Import enrollments from CSV").click()
