@@ -46,6 +46,8 @@ from bench import rush  # noqa: E402  (the project on the path first)
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/school_bench"
 WARM_UP = 30
 KINDS = ["enroll 201", "enroll 409", "waitlist 201", "waitlist 409"]
+# How many of each the rush answers (bench/rush.py, 2,000 students): the weights of the mean.
+RUSH_MIX = {"enroll 201": 1504, "enroll 409": 1530, "waitlist 201": 881, "waitlist 409": 2153}
 
 
 def prepare(url):
@@ -292,6 +294,11 @@ def print_report(report, sides, options):
     print(
         f"{options.requests} requests per kind and side, one at a time, in one process (medians; ms per request)"
     )
+    total = sum(RUSH_MIX.values())
+    for name in sides:
+        mean = sum(report[(kind, name)]["median_ms"] * RUSH_MIX[kind] for kind in KINDS) / total
+        db = sum(report[(kind, name)]["db_ms"] * RUSH_MIX[kind] for kind in KINDS) / total
+        print(f"{name:>5}: {mean:.2f} ms per request in the rush's mix (database {db:.2f} ms)")
     for kind in KINDS:
         print(f"\n== {kind}")
         for name in sides:
