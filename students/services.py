@@ -14,7 +14,7 @@ after the triggers were bypassed (disabled, or data loaded around them).
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -44,6 +44,11 @@ from students.exceptions import (
 from students.models import Enrollment, Student, WaitlistEntry
 
 logger = logging.getLogger(__name__)
+
+# Whether the writer is bound by courses' enrollment windows: a bool, or a callable that says so,
+# asked only when a window is closed now (an open window answers the same for everyone, so the
+# caller's permissions need not be read for it).
+WindowRule = bool | Callable[[], bool]
 
 # Locking in id order prevents deadlocks between enrollment requests; a deadlock with some other
 # writer (or a serialization failure) is still retried, a few times, before it becomes an error.
@@ -80,19 +85,29 @@ class SeatRow(NamedTuple):
     def waitlist_has_room(self) -> bool:
         return self.waitlist_capacity is None or self.waitlist_count < self.waitlist_capacity
 
-    def check_window(self) -> None:
-        """EnrollmentClosed unless now is inside the course's enrollment window."""
+    def window_closed(self) -> bool:
+        """Whether now is outside the course's enrollment window."""
         now = timezone.now()
         opens, closes = self.enrollment_opens_at, self.enrollment_closes_at
-        if (opens is not None and now < opens) or (closes is not None and now >= closes):
-            raise EnrollmentClosed(course_id=self.pk, opens_at=opens, closes_at=closes)
+        return (opens is not None and now < opens) or (closes is not None and now >= closes)
+
+    def check_window(self, within_windows: WindowRule = True) -> None:
+        """EnrollmentClosed if the course's window is closed now and the writer is bound by it."""
+        if self.window_closed() and bound_by(within_windows):
+            raise EnrollmentClosed(
+                course_id=self.pk, opens_at=self.enrollment_opens_at, closes_at=self.enrollment_closes_at
+            )
+
+
+def bound_by(within_windows: WindowRule) -> bool:
+    return within_windows() if callable(within_windows) else within_windows
 
 
 SEAT_ROW_FIELDS = SeatRow._fields
 
 
 def enrollment_create(
-    *, student: Student, course_ids: Iterable[int], within_windows: bool = False
+    *, student: Student, course_ids: Iterable[int], within_windows: WindowRule = False
 ) -> EnrollmentResult:
     """Enroll `student` in every course of `course_ids`, or in none of them.
 
@@ -113,7 +128,9 @@ def enrollment_create(
 
 
 @transaction.atomic
-def _enroll(*, student: Student, course_ids: list[int], within_windows: bool = False) -> EnrollmentResult:
+def _enroll(
+    *, student: Student, course_ids: list[int], within_windows: WindowRule = False
+) -> EnrollmentResult:
     # A student deleted meanwhile would fail the insert on its foreign key: lock and look first.
     if not Student.objects.select_for_update().filter(pk=student.pk).exists():
         raise StudentNotFound()
@@ -150,7 +167,7 @@ def _insert(pairs: list["Pair"], courses: dict[int, SeatRow]) -> None:
 
 
 def _new_enrollments(
-    *, student: Student, course_ids: list[int], lock: bool, within_windows: bool = False
+    *, student: Student, course_ids: list[int], lock: bool, within_windows: WindowRule = False
 ) -> tuple[list[int], dict[int, SeatRow]]:
     """The rules: the ids of `course_ids` (sorted, distinct) the student would newly take, and
     the (pk, capacity, enrolled_count) rows of the courses by id.
@@ -159,9 +176,8 @@ def _new_enrollments(
     until the caller's transaction ends, so the answer holds until the enrollments are written.
     """
     courses = _existing_courses(course_ids, lock=lock)
-    if within_windows:
-        for pk in course_ids:
-            courses[pk].check_window()
+    for pk in course_ids:
+        courses[pk].check_window(within_windows)
     already = set()
     if student.pk is not None:
         already = set(
@@ -226,7 +242,7 @@ def enrollment_create_many(
 
 
 @transaction.atomic
-def enrollment_delete(*, student: Student, course_id: int, within_windows: bool = False) -> None:
+def enrollment_delete(*, student: Student, course_id: int, within_windows: WindowRule = False) -> None:
     """Unenroll `student` from the course; NotEnrolled if they were not in it. The first waiting
     students get the freed seat (the database promotes them in the same statement)."""
     if not is_valid_id(course_id):
@@ -234,8 +250,9 @@ def enrollment_delete(*, student: Student, course_id: int, within_windows: bool 
     # The course's lock first, as enrolling takes it: the count's trigger then waits for nobody.
     course = _locked_course(course_id)
     if (
-        within_windows
-        and course is not None
+        course is not None
+        and course.window_closed()
+        and bound_by(within_windows)
         and Enrollment.objects.filter(student=student, course_id=course_id).exists()
     ):
         course.check_window()
@@ -490,7 +507,7 @@ class WaitlistResult:
 
 
 @transaction.atomic
-def waitlist_join(*, student: Student, course_id: int, within_windows: bool = False) -> WaitlistResult:
+def waitlist_join(*, student: Student, course_id: int, within_windows: WindowRule = False) -> WaitlistResult:
     """Put `student` in line for the course, or enroll them at once when a seat is free and
     nobody waits. Raises UnknownCourses, EnrollmentClosed (within_windows), AlreadyEnrolled,
     WaitlistFull."""
@@ -499,8 +516,7 @@ def waitlist_join(*, student: Student, course_id: int, within_windows: bool = Fa
     course = _locked_course(course_id) if is_valid_id(course_id) else None
     if course is None:
         raise UnknownCourses(course_ids=[course_id])
-    if within_windows:
-        course.check_window()
+    course.check_window(within_windows)
     if Enrollment.objects.filter(student=student, course_id=course_id).exists():
         raise AlreadyEnrolled()
     if WaitlistEntry.objects.filter(student=student, course_id=course_id).exists():
@@ -516,14 +532,13 @@ def waitlist_join(*, student: Student, course_id: int, within_windows: bool = Fa
 
 
 @transaction.atomic
-def waitlist_leave(*, student: Student, course_id: int, within_windows: bool = False) -> None:
+def waitlist_leave(*, student: Student, course_id: int, within_windows: WindowRule = False) -> None:
     """Take `student` out of the course's line; NotWaiting if they were not in it."""
     course = _locked_course(course_id) if is_valid_id(course_id) else None
     entry = WaitlistEntry.objects.filter(student=student, course_id=course_id).first() if course else None
     if entry is None:
         raise NotWaiting()
-    if within_windows:
-        course.check_window()  # type: ignore[union-attr]
+    course.check_window(within_windows)  # type: ignore[union-attr]
     with recording_events():
         entry.delete()
 

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
@@ -265,7 +267,7 @@ class StudentCourseViewSet(
         result = enrollment_create(
             student=student,
             course_ids=body.validated_data["course_ids"],
-            within_windows=bound_by_windows(request.user),
+            within_windows=partial(bound_by_windows, request.user),
         )
         courses = student_courses_among(student_id=student.pk, course_ids=result.course_ids)
         if not result.created:
@@ -281,7 +283,7 @@ class StudentCourseViewSet(
         enrollment_delete(
             student=self.get_student(),
             course_id=int(self.kwargs["course_id"]),
-            within_windows=bound_by_windows(request.user),
+            within_windows=partial(bound_by_windows, request.user),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -571,7 +573,7 @@ class StudentWaitlistViewSet(
         body.is_valid(raise_exception=True)
         course_id = body.validated_data["course_id"]
         result = waitlist_join(
-            student=student, course_id=course_id, within_windows=bound_by_windows(request.user)
+            student=student, course_id=course_id, within_windows=partial(bound_by_windows, request.user)
         )
         if result.status == WAITLISTED:
             data = self.entry(student_waitlist(student_id=student.pk).get(course_id=course_id))
@@ -594,7 +596,7 @@ class StudentWaitlistViewSet(
         waitlist_leave(
             student=self.get_student(),
             course_id=int(self.kwargs["course_id"]),
-            within_windows=bound_by_windows(request.user),
+            within_windows=partial(bound_by_windows, request.user),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
