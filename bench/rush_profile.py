@@ -213,7 +213,14 @@ def side_floor(url):
 
 
 GROUPS = [
-    ("PostgreSQL (waiting for answers)", lambda f, name: "psycopg" in f and name == "wait"),
+    # Sending a statement and waiting for its answer: PostgreSQL's time, and the machine's (on a
+    # busy machine the sender waits for a core while the server runs).
+    (
+        "PostgreSQL (round trips)",
+        lambda f, name: (
+            "psycopg" in f and name in {"wait", "_execute_send", "_send_query_prepared", "_exec_command"}
+        ),
+    ),
     ("psycopg", lambda f, name: "/psycopg" in f),
     ("Django", lambda f, name: "/django/" in f),
     ("DRF", lambda f, name: "/rest_framework/" in f or "/drf_spectacular/" in f),
