@@ -1,5 +1,6 @@
 from functools import partial
 
+from django.db import router
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
@@ -31,6 +32,7 @@ from students.access import (
     StudentRecordAccess,
     StudentWaitlistAccess,
     bound_by_windows,
+    own_student_id,
     visible_students,
 )
 from students.api.filters import StudentFilter
@@ -85,6 +87,16 @@ class OfOneStudentMixin:
         if not hasattr(self, "_student"):
             self._student = get_object_or_404(Student, pk=self.student_id())
         return self._student
+
+    def student_to_write(self):
+        """The student of the URL, for a service that locks its row and answers StudentNotFound
+        (404) itself when it is gone. A student user writing their own needs no read first:
+        authentication found their student with the token. Anyone else's is looked up (404 when
+        there is none), so that a missing student answers before a bad body does."""
+        student_id = self.student_id()
+        if own_student_id(self.request.user) != student_id:
+            return self.get_student()
+        return Student.from_db(router.db_for_write(Student), ["id"], [student_id])  # other fields deferred
 
 
 @extend_schema_view(
@@ -261,7 +273,7 @@ class StudentCourseViewSet(
         return super().retrieve(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
-        student = self.get_student()
+        student = self.student_to_write()
         body = EnrollmentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = enrollment_create(
@@ -568,7 +580,7 @@ class StudentWaitlistViewSet(
         }
 
     def create(self, request, *args, **kwargs):
-        student = self.get_student()
+        student = self.student_to_write()
         body = WaitlistJoinSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         course_id = body.validated_data["course_id"]

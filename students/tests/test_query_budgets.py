@@ -25,8 +25,9 @@ BUDGETS = {
     # ...plus the student row lock, the course row locks, who is writing for the events (set,
     # and cleared on SQLite), the answer's instructors
     "enroll": 15,
-    # a student enrolling themself: their permissions are read only if a window is closed
-    "enroll_own": 13,
+    # a student enrolling themself: no student read before the transaction (authentication found
+    # it), their permissions read only if a window is closed
+    "enroll_own": 12,
 }
 
 
