@@ -28,6 +28,7 @@ from courses.models import ENROLLED_WITHIN_CAPACITY, Course
 from courses.services import UpsertResult
 from school.constraints import violated_constraint
 from school.fastpath.bulk import insert_rows
+from school.fastpath.enrollment import courses_among, rows_by_id
 from school.ids import is_valid_id
 from students.events import recording_events
 from students.exceptions import (
@@ -132,8 +133,7 @@ def _enroll(
     *, student: Student, course_ids: list[int], within_windows: WindowRule = False
 ) -> EnrollmentResult:
     # A student deleted meanwhile would fail the insert on its foreign key: lock and look first.
-    if not Student.objects.select_for_update().filter(pk=student.pk).exists():
-        raise StudentNotFound()
+    _lock_student(student)
     new_ids, courses = _new_enrollments(
         student=student, course_ids=course_ids, lock=True, within_windows=within_windows
     )
@@ -178,13 +178,7 @@ def _new_enrollments(
     courses = _existing_courses(course_ids, lock=lock)
     for pk in course_ids:
         courses[pk].check_window(within_windows)
-    already = set()
-    if student.pk is not None:
-        already = set(
-            Enrollment.objects.filter(student=student, course_id__in=course_ids).values_list(
-                "course_id", flat=True
-            )
-        )
+    already = courses_among(Enrollment, student.pk, course_ids) if student.pk is not None else set()
     new_ids = [pk for pk in course_ids if pk not in already]
     seats_left = _seats_left([courses[pk] for pk in new_ids])
     full = [pk for pk in new_ids if seats_left.get(pk, 1) < 1]
@@ -199,10 +193,7 @@ def _existing_courses(course_ids: list[int], *, lock: bool) -> dict[int, SeatRow
     """{id: (pk, capacity, enrolled_count)} for `course_ids` (one query), locked in id order if
     asked; UnknownCourses names every id that is not a course."""
     # Only what the seat check reads, as (pk, capacity, enrolled_count) rows: no model instances.
-    found = Course.objects.filter(pk__in=course_ids).order_by("pk")
-    if lock:
-        found = found.select_for_update()
-    courses = {row[0]: SeatRow(*row) for row in found.values_list(*SEAT_ROW_FIELDS)}
+    courses = {row[0]: SeatRow(*row) for row in rows_by_id(Course, SEAT_ROW_FIELDS, course_ids, lock=lock)}
     unknown = [pk for pk in course_ids if pk not in courses]
     if unknown:
         raise UnknownCourses(course_ids=unknown)
@@ -496,8 +487,15 @@ def _seats_left(courses: Iterable[SeatRow]) -> dict[int, int]:
 
 
 def _locked_course(course_id: int) -> SeatRow | None:
-    row = Course.objects.select_for_update().filter(pk=course_id).values_list(*SEAT_ROW_FIELDS).first()
-    return SeatRow(*row) if row is not None else None
+    rows = rows_by_id(Course, SEAT_ROW_FIELDS, [course_id], lock=True)
+    return SeatRow(*rows[0]) if rows else None
+
+
+def _lock_student(student: Student) -> None:
+    """Lock the student's row until the transaction ends (a write of theirs waits for nobody
+    else's); StudentNotFound when it was deleted meanwhile."""
+    if not rows_by_id(Student, ("pk",), [student.pk], lock=True):
+        raise StudentNotFound()
 
 
 @dataclass(frozen=True)
@@ -511,15 +509,14 @@ def waitlist_join(*, student: Student, course_id: int, within_windows: WindowRul
     """Put `student` in line for the course, or enroll them at once when a seat is free and
     nobody waits. Raises UnknownCourses, EnrollmentClosed (within_windows), AlreadyEnrolled,
     WaitlistFull."""
-    if not Student.objects.select_for_update().filter(pk=student.pk).exists():
-        raise StudentNotFound()
+    _lock_student(student)
     course = _locked_course(course_id) if is_valid_id(course_id) else None
     if course is None:
         raise UnknownCourses(course_ids=[course_id])
     course.check_window(within_windows)
-    if Enrollment.objects.filter(student=student, course_id=course_id).exists():
+    if courses_among(Enrollment, student.pk, [course_id]):
         raise AlreadyEnrolled()
-    if WaitlistEntry.objects.filter(student=student, course_id=course_id).exists():
+    if courses_among(WaitlistEntry, student.pk, [course_id]):
         return WaitlistResult(status=WAITLISTED, created=False)
     if course.has_free_seat and course.waitlist_count == 0:
         _insert([(student.pk, course_id)], {course_id: course})
@@ -527,7 +524,9 @@ def waitlist_join(*, student: Student, course_id: int, within_windows: WindowRul
     if not course.waitlist_has_room:
         raise WaitlistFull()
     with recording_events():
-        WaitlistEntry.objects.create(student=student, course_id=course_id)
+        insert_rows(
+            WaitlistEntry, ["student", "course", "joined_at"], [(student.pk, course_id, timezone.now())]
+        )
     return WaitlistResult(status=WAITLISTED, created=True)
 
 

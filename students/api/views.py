@@ -18,6 +18,7 @@ from rest_framework.reverse import reverse
 from courses.models import Course
 from school.conditional import ConditionalMixin
 from school.csv_export import CSVExportMixin
+from school.fastpath.enrollment import place_in_line
 from school.fastpath.student_courses import student_course_page, student_courses_among
 from school.idempotency import IdempotentPostMixin
 from school.ids import MAX_ID, is_valid_id
@@ -588,7 +589,13 @@ class StudentWaitlistViewSet(
             student=student, course_id=course_id, within_windows=partial(bound_by_windows, request.user)
         )
         if result.status == WAITLISTED:
-            data = self.entry(student_waitlist(student_id=student.pk).get(course_id=course_id))
+            joined_at, position = place_in_line(student.pk, course_id)
+            data = {
+                "course_id": course_id,
+                "status": WAITLISTED,
+                "position": position,
+                "joined_at": joined_at,
+            }
         else:
             enrolled_at = student.enrollments.get(course_id=course_id).enrolled_at
             data = {
