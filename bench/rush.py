@@ -25,11 +25,13 @@ The databases live on BENCH_DATABASE_URL's server (default 127.0.0.1:5432), name
 import http.client
 import itertools
 import json
+import os
 import queue
 import random
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg
@@ -404,15 +406,62 @@ def check(url, outcome, asks):
     return results
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User and system CPU time of a process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def cpu_snapshot(server, url):
+    """{role: {pid: CPU seconds}}: the gunicorn master and workers, and PostgreSQL's backends
+    serving the database (their connections persist from one request to the next)."""
+    master = server.process.pid
+    try:
+        workers = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        workers = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        backends = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+    return {
+        "server": {pid: cpu_seconds(pid) for pid in [master, *map(int, workers)]},
+        "postgresql": {pid: cpu_seconds(pid) for pid in backends},
+        "client": {0: time.process_time()},
+    }
+
+
+def cpu_per_request(before, after, requests):
+    """Milliseconds of CPU per request, by role, between two snapshots."""
+    return {
+        role: sum(seconds - before[role].get(pid, 0.0) for pid, seconds in after[role].items())
+        * 1000
+        / requests
+        for role in after
+    }
+
+
 def run_side(name, app, url, env, server_class, fixtures, asks, log):
     students = [tuple(student) for student in fixtures["students"]]
     server = server_class(app, env)
     try:
         warm_up(server.port, students)
+        before = cpu_snapshot(server, url)
         outcome = load(server.port, students, asks)
+        after = cpu_snapshot(server, url)
     finally:
         server.stop()
     result = figures(outcome, url)
+    result["cpu_ms_per_request"] = cpu_per_request(before, after, len(outcome.answers))
     result["invariants"] = [
         {"check": what, "held": held, "detail": detail} for what, held, detail in check(url, outcome, asks)
     ]
@@ -420,8 +469,9 @@ def run_side(name, app, url, env, server_class, fixtures, asks, log):
     log(
         f"rush {name}: {result['enrollments']:,} enrollments in {result['seconds']:.1f}s = "
         f"{result['enrollments_per_s']:.0f}/s, {result['requests_per_s']:.0f} req/s, enroll p50 "
-        f"{result['enroll_p50_ms']:.1f} ms p99 {result['enroll_p99_ms']:.1f} ms; invariants "
-        f"{'held' if held else 'BROKEN'}"
+        f"{result['enroll_p50_ms']:.1f} ms p99 {result['enroll_p99_ms']:.1f} ms; CPU per request: "
+        + ", ".join(f"{role} {ms:.2f} ms" for role, ms in result["cpu_ms_per_request"].items())
+        + f"; invariants {'held' if held else 'BROKEN'}"
     )
     return result
 
@@ -489,6 +539,14 @@ def report_lines(rush):
             f"{r['waiting']:>7,} {r['requests']:>8,} {r['server_errors']:>4}"
         )
     rounds = ", ".join(f"{ratio:.2f}" for ratio in rush["round_ratios"])
+    lines.append(
+        "CPU per request (ms): "
+        + "; ".join(
+            f"{side} "
+            + ", ".join(f"{role} {ms:.2f}" for role, ms in rush[side]["cpu_ms_per_request"].items())
+            for side in ("ours", "floor")
+        )
+    )
     lines += [
         f"ours / floor (enrollments/s): {rush['ratio']:.2f}  (target >= 0.5; rounds {rounds})",
         f"answers (ours):  {', '.join(f'{k}: {v:,}' for k, v in rush['ours']['statuses'].items())}",

@@ -180,6 +180,7 @@ def side_ours(url):
             del connection._commit
         return timed
 
+    run.backend_pid = lambda: connection.connection.info.backend_pid
     return run
 
 
@@ -209,6 +210,7 @@ def side_floor(url):
             timed.append((status, time.perf_counter() - started))
         return timed
 
+    run.backend_pid = lambda: rush_floor._connection.info.backend_pid
     return run
 
 
@@ -258,6 +260,10 @@ def main():
         sides[name] = make(url)
     # Every kind gets its own students, so no request repeats another's.
     per_kind = WARM_UP + options.requests * (2 if options.profile else 1)
+    if per_kind * len(KINDS) > len(students):
+        parser.error(
+            f"{len(students):,} students give at most {len(students) // len(KINDS):,} requests per kind"
+        )
     batches = {
         kind: requests_of(
             kind, students[n * per_kind : (n + 1) * per_kind], courses, open_line, closed_line, per_kind
@@ -275,13 +281,16 @@ def main():
         for name, run in sides.items():
             run(warm, StatementClock())
             clock = StatementClock()
+            backend, python = rush.cpu_seconds(run.backend_pid()), time.process_time()
             timed = run(measured, clock)
+            backend, python = rush.cpu_seconds(run.backend_pid()) - backend, time.process_time() - python
             statuses = {status for status, _ in timed}
             entry = {
                 "statuses": sorted(statuses),
                 "median_ms": statistics.median(seconds for _, seconds in timed) * 1000,
                 "mean_ms": statistics.mean(seconds for _, seconds in timed) * 1000,
                 "db_ms": clock.total() * 1000 / len(measured),
+                "cpu_ms": (python * 1000 / len(measured), backend * 1000 / len(measured)),
                 "statements": {
                     sql: (clock.count[sql] / len(measured), seconds * 1000 / len(measured))
                     for sql, seconds in sorted(clock.seconds.items(), key=lambda item: -item[1])
@@ -305,7 +314,13 @@ def print_report(report, sides, options):
     for name in sides:
         mean = sum(report[(kind, name)]["median_ms"] * RUSH_MIX[kind] for kind in KINDS) / total
         db = sum(report[(kind, name)]["db_ms"] * RUSH_MIX[kind] for kind in KINDS) / total
-        print(f"{name:>5}: {mean:.2f} ms per request in the rush's mix (database {db:.2f} ms)")
+        cpu = [
+            sum(report[(kind, name)]["cpu_ms"][n] * RUSH_MIX[kind] for kind in KINDS) / total for n in (0, 1)
+        ]
+        print(
+            f"{name:>5}: {mean:.2f} ms per request in the rush's mix (database {db:.2f} ms; CPU: this process "
+            f"{cpu[0]:.2f} ms, PostgreSQL {cpu[1]:.2f} ms)"
+        )
     for kind in KINDS:
         print(f"\n== {kind}")
         for name in sides:
@@ -313,7 +328,8 @@ def print_report(report, sides, options):
             python = entry["mean_ms"] - entry["db_ms"]
             print(
                 f"{name:>5}: {entry['median_ms']:.2f} ms median ({entry['mean_ms']:.2f} mean; statuses "
-                f"{entry['statuses']}): database {entry['db_ms']:.2f} ms, Python {python:.2f} ms"
+                f"{entry['statuses']}): database {entry['db_ms']:.2f} ms, Python {python:.2f} ms; CPU: this "
+                f"process {entry['cpu_ms'][0]:.2f} ms, PostgreSQL {entry['cpu_ms'][1]:.2f} ms"
             )
             for sql, (count, ms) in entry["statements"].items():
                 print(f"         {ms:6.3f} ms  x{count:.0f}  {sql}")
