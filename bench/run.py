@@ -2,9 +2,13 @@
 
 Prints a table of requests/s and p50/p99 latency per scenario, the service's requests/s as a
 fraction of the bare floor's (bench/floor.py), and the cost ratios of the performance targets;
-writes bench/results/latest.json and bench/results/latest.svg.
+then the bulk figures (bench/bulk.py) and the registration rush (bench/rush.py: enrollments/s
+against its own floor, bench/rush_floor.py, and every invariant checked afterwards); writes
+bench/results/latest.json and bench/results/latest.svg.
 
     python bench/run.py [--students 20000 --courses 400 --per-student 5] [--duration 6]
+    python bench/run.py --skip-rush          # leave the rush out
+    python bench/run.py --only rush          # the rush alone: bench/results/rush.{json,txt}
 
 BENCH_DATABASE_URL names the database (default: postgres://root@127.0.0.1:5432/school_bench,
 created here). It is dropped and seeded afresh on every run unless --reuse is given.
@@ -29,7 +33,9 @@ from urllib.parse import urlparse
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench import bulk  # the bulk scenarios: imports and export (run as a script: the project on the path)
+# The bulk scenarios (imports and export) and the registration rush (run as a script: the project
+# on the path).
+from bench import bulk, rush
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -193,11 +199,20 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs of the headline pair")
     parser.add_argument("--reuse", action="store_true", help="keep the database as it is (no reseed)")
-    parser.add_argument("--label", default="latest", help="name of the results files")
+    parser.add_argument(
+        "--label", default=None, help="name of the results files (default: latest, or the --only scenario)"
+    )
     parser.add_argument("--skip-bulk", action="store_true", help="leave out the import and export figures")
+    parser.add_argument("--skip-rush", action="store_true", help="leave out the registration rush")
+    parser.add_argument("--only", choices=["rush"], help="run only this scenario (no bench database, no wrk)")
+    parser.add_argument("--rush-students", type=int, default=2000)
+    parser.add_argument(
+        "--rush-rounds", type=int, default=2, help="interleaved runs of the rush, ours and floor"
+    )
     options = parser.parse_args()
+    if options.label is None:
+        options.label = options.only or "latest"
 
-    ensure_wrk()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
@@ -209,6 +224,11 @@ def main():
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     env.pop("REDIS_URL", None)
+    if options.only == "rush":
+        rush_results = measure_rush(options, url, env)
+        report({}, options, None, {}, rush_results)
+        return
+    ensure_wrk()
     if not options.reuse:
         log(f"recreating {urlparse(url).path.lstrip('/')}")
         recreate_database(url)
@@ -298,10 +318,62 @@ def main():
             Gunicorn, env, token, course_id, fixtures["unlimited"][0], log
         )
 
-    report(results, options, enrollments, bulk_results)
+    rush_results = {} if options.skip_rush else measure_rush(options, url, env)
+    report(results, options, enrollments, bulk_results, rush_results)
 
 
-def report(results, options, enrollments, bulk_results):
+def measure_rush(options, url, env):
+    return rush.measure(
+        url, env, Gunicorn, manage, log, students=options.rush_students, rounds=options.rush_rounds
+    )
+
+
+def report(results, options, enrollments, bulk_results, rush_results):
+    summary, lines = {}, []
+    if results:
+        summary, lines = report_reads(results, options, enrollments)
+    if bulk_results:
+        export = bulk_results["export"]
+        summary["import_100k_enrollments_s"] = bulk_results[f"import {bulk.ROWS:,} enrollment rows"][
+            "seconds"
+        ]
+        summary["export_100k_roster_growth_mb"] = export["growth_mb"]
+        lines += [""] + [
+            f"{name}: {row['seconds']:.1f} s (status {row['status']})"
+            for name, row in bulk_results.items()
+            if name != "export"
+        ]
+        lines += [
+            f"import of {bulk.ROWS:,} enrollment rows:        {summary['import_100k_enrollments_s']:.1f} s  (target < 30)",
+            f"export of a {export['rows']:,}-row roster as CSV: worker memory +{export['growth_mb']:.1f} MB "
+            f"in {export['seconds']:.1f} s (target < 50 MB)",
+        ]
+    if rush_results:
+        summary["rush_enrollments_per_s"] = rush_results["ours"]["enrollments_per_s"]
+        summary["rush_floor_ratio"] = rush_results["ratio"]
+        summary["rush_invariants_held"] = rush_results["invariants_held"]
+        lines += ([""] if lines else []) + rush.report_lines(rush_results)
+    print("\n".join(lines))
+    RESULTS.mkdir(exist_ok=True)
+    document = {
+        "options": vars(options),
+        "enrollments": enrollments,
+        "results": results,
+        "bulk": bulk_results,
+        "rush": rush_results,
+        "summary": summary,
+    }
+    (RESULTS / f"{options.label}.json").write_text(json.dumps(document, indent=2) + "\n")
+    (RESULTS / f"{options.label}.txt").write_text("\n".join(lines) + "\n")
+    if results:
+        (RESULTS / f"{options.label}.svg").write_text(chart(results))
+    if rush_results and not rush_results["invariants_held"]:
+        sys.exit("rush: an invariant was broken after a run (see the checklist above)")
+
+
+def report_reads(results, options, enrollments):
+    """The summary and the table of the wrk scenarios."""
+
     def ratio(a, b, key):
         return results[a][key] / results[b][key]
 
@@ -335,34 +407,7 @@ def report(results, options, enrollments, bulk_results):
         f"enrolling in 100 courses vs 1 (p50):            {summary['enroll_100_vs_1']:.2f}x  (target < 4)",
         f"courses/?page_size=100 p50:                     {summary['courses_page_100_p50_ms']:.1f} ms  (target < 100)",
     ]
-    if bulk_results:
-        export = bulk_results["export"]
-        summary["import_100k_enrollments_s"] = bulk_results[f"import {bulk.ROWS:,} enrollment rows"][
-            "seconds"
-        ]
-        summary["export_100k_roster_growth_mb"] = export["growth_mb"]
-        lines += [""] + [
-            f"{name}: {row['seconds']:.1f} s (status {row['status']})"
-            for name, row in bulk_results.items()
-            if name != "export"
-        ]
-        lines += [
-            f"import of {bulk.ROWS:,} enrollment rows:        {summary['import_100k_enrollments_s']:.1f} s  (target < 30)",
-            f"export of a {export['rows']:,}-row roster as CSV: worker memory +{export['growth_mb']:.1f} MB "
-            f"in {export['seconds']:.1f} s (target < 50 MB)",
-        ]
-    print("\n".join(lines))
-    RESULTS.mkdir(exist_ok=True)
-    document = {
-        "options": vars(options),
-        "enrollments": enrollments,
-        "results": results,
-        "bulk": bulk_results,
-        "summary": summary,
-    }
-    (RESULTS / f"{options.label}.json").write_text(json.dumps(document, indent=2) + "\n")
-    (RESULTS / f"{options.label}.txt").write_text("\n".join(lines) + "\n")
-    (RESULTS / f"{options.label}.svg").write_text(chart(results))
+    return summary, lines
 
 
 def chart(results):

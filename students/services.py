@@ -14,7 +14,7 @@ after the triggers were bypassed (disabled, or data loaded around them).
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -28,6 +28,7 @@ from courses.models import ENROLLED_WITHIN_CAPACITY, Course
 from courses.services import UpsertResult
 from school.constraints import violated_constraint
 from school.fastpath.bulk import insert_rows
+from school.fastpath.enrollment import courses_among, rows_by_id
 from school.ids import is_valid_id
 from students.events import recording_events
 from students.exceptions import (
@@ -44,6 +45,11 @@ from students.exceptions import (
 from students.models import Enrollment, Student, WaitlistEntry
 
 logger = logging.getLogger(__name__)
+
+# Whether the writer is bound by courses' enrollment windows: a bool, or a callable that says so,
+# asked only when a window is closed now (an open window answers the same for everyone, so the
+# caller's permissions need not be read for it).
+WindowRule = bool | Callable[[], bool]
 
 # Locking in id order prevents deadlocks between enrollment requests; a deadlock with some other
 # writer (or a serialization failure) is still retried, a few times, before it becomes an error.
@@ -80,19 +86,29 @@ class SeatRow(NamedTuple):
     def waitlist_has_room(self) -> bool:
         return self.waitlist_capacity is None or self.waitlist_count < self.waitlist_capacity
 
-    def check_window(self) -> None:
-        """EnrollmentClosed unless now is inside the course's enrollment window."""
+    def window_closed(self) -> bool:
+        """Whether now is outside the course's enrollment window."""
         now = timezone.now()
         opens, closes = self.enrollment_opens_at, self.enrollment_closes_at
-        if (opens is not None and now < opens) or (closes is not None and now >= closes):
-            raise EnrollmentClosed(course_id=self.pk, opens_at=opens, closes_at=closes)
+        return (opens is not None and now < opens) or (closes is not None and now >= closes)
+
+    def check_window(self, within_windows: WindowRule = True) -> None:
+        """EnrollmentClosed if the course's window is closed now and the writer is bound by it."""
+        if self.window_closed() and bound_by(within_windows):
+            raise EnrollmentClosed(
+                course_id=self.pk, opens_at=self.enrollment_opens_at, closes_at=self.enrollment_closes_at
+            )
+
+
+def bound_by(within_windows: WindowRule) -> bool:
+    return within_windows() if callable(within_windows) else within_windows
 
 
 SEAT_ROW_FIELDS = SeatRow._fields
 
 
 def enrollment_create(
-    *, student: Student, course_ids: Iterable[int], within_windows: bool = False
+    *, student: Student, course_ids: Iterable[int], within_windows: WindowRule = False
 ) -> EnrollmentResult:
     """Enroll `student` in every course of `course_ids`, or in none of them.
 
@@ -113,10 +129,11 @@ def enrollment_create(
 
 
 @transaction.atomic
-def _enroll(*, student: Student, course_ids: list[int], within_windows: bool = False) -> EnrollmentResult:
+def _enroll(
+    *, student: Student, course_ids: list[int], within_windows: WindowRule = False
+) -> EnrollmentResult:
     # A student deleted meanwhile would fail the insert on its foreign key: lock and look first.
-    if not Student.objects.select_for_update().filter(pk=student.pk).exists():
-        raise StudentNotFound()
+    _lock_student(student)
     new_ids, courses = _new_enrollments(
         student=student, course_ids=course_ids, lock=True, within_windows=within_windows
     )
@@ -150,7 +167,7 @@ def _insert(pairs: list["Pair"], courses: dict[int, SeatRow]) -> None:
 
 
 def _new_enrollments(
-    *, student: Student, course_ids: list[int], lock: bool, within_windows: bool = False
+    *, student: Student, course_ids: list[int], lock: bool, within_windows: WindowRule = False
 ) -> tuple[list[int], dict[int, SeatRow]]:
     """The rules: the ids of `course_ids` (sorted, distinct) the student would newly take, and
     the (pk, capacity, enrolled_count) rows of the courses by id.
@@ -159,16 +176,9 @@ def _new_enrollments(
     until the caller's transaction ends, so the answer holds until the enrollments are written.
     """
     courses = _existing_courses(course_ids, lock=lock)
-    if within_windows:
-        for pk in course_ids:
-            courses[pk].check_window()
-    already = set()
-    if student.pk is not None:
-        already = set(
-            Enrollment.objects.filter(student=student, course_id__in=course_ids).values_list(
-                "course_id", flat=True
-            )
-        )
+    for pk in course_ids:
+        courses[pk].check_window(within_windows)
+    already = courses_among(Enrollment, student.pk, course_ids) if student.pk is not None else set()
     new_ids = [pk for pk in course_ids if pk not in already]
     seats_left = _seats_left([courses[pk] for pk in new_ids])
     full = [pk for pk in new_ids if seats_left.get(pk, 1) < 1]
@@ -183,10 +193,7 @@ def _existing_courses(course_ids: list[int], *, lock: bool) -> dict[int, SeatRow
     """{id: (pk, capacity, enrolled_count)} for `course_ids` (one query), locked in id order if
     asked; UnknownCourses names every id that is not a course."""
     # Only what the seat check reads, as (pk, capacity, enrolled_count) rows: no model instances.
-    found = Course.objects.filter(pk__in=course_ids).order_by("pk")
-    if lock:
-        found = found.select_for_update()
-    courses = {row[0]: SeatRow(*row) for row in found.values_list(*SEAT_ROW_FIELDS)}
+    courses = {row[0]: SeatRow(*row) for row in rows_by_id(Course, SEAT_ROW_FIELDS, course_ids, lock=lock)}
     unknown = [pk for pk in course_ids if pk not in courses]
     if unknown:
         raise UnknownCourses(course_ids=unknown)
@@ -226,7 +233,7 @@ def enrollment_create_many(
 
 
 @transaction.atomic
-def enrollment_delete(*, student: Student, course_id: int, within_windows: bool = False) -> None:
+def enrollment_delete(*, student: Student, course_id: int, within_windows: WindowRule = False) -> None:
     """Unenroll `student` from the course; NotEnrolled if they were not in it. The first waiting
     students get the freed seat (the database promotes them in the same statement)."""
     if not is_valid_id(course_id):
@@ -234,8 +241,9 @@ def enrollment_delete(*, student: Student, course_id: int, within_windows: bool 
     # The course's lock first, as enrolling takes it: the count's trigger then waits for nobody.
     course = _locked_course(course_id)
     if (
-        within_windows
-        and course is not None
+        course is not None
+        and course.window_closed()
+        and bound_by(within_windows)
         and Enrollment.objects.filter(student=student, course_id=course_id).exists()
     ):
         course.check_window()
@@ -479,8 +487,15 @@ def _seats_left(courses: Iterable[SeatRow]) -> dict[int, int]:
 
 
 def _locked_course(course_id: int) -> SeatRow | None:
-    row = Course.objects.select_for_update().filter(pk=course_id).values_list(*SEAT_ROW_FIELDS).first()
-    return SeatRow(*row) if row is not None else None
+    rows = rows_by_id(Course, SEAT_ROW_FIELDS, [course_id], lock=True)
+    return SeatRow(*rows[0]) if rows else None
+
+
+def _lock_student(student: Student) -> None:
+    """Lock the student's row until the transaction ends (a write of theirs waits for nobody
+    else's); StudentNotFound when it was deleted meanwhile."""
+    if not rows_by_id(Student, ("pk",), [student.pk], lock=True):
+        raise StudentNotFound()
 
 
 @dataclass(frozen=True)
@@ -490,20 +505,18 @@ class WaitlistResult:
 
 
 @transaction.atomic
-def waitlist_join(*, student: Student, course_id: int, within_windows: bool = False) -> WaitlistResult:
+def waitlist_join(*, student: Student, course_id: int, within_windows: WindowRule = False) -> WaitlistResult:
     """Put `student` in line for the course, or enroll them at once when a seat is free and
     nobody waits. Raises UnknownCourses, EnrollmentClosed (within_windows), AlreadyEnrolled,
     WaitlistFull."""
-    if not Student.objects.select_for_update().filter(pk=student.pk).exists():
-        raise StudentNotFound()
+    _lock_student(student)
     course = _locked_course(course_id) if is_valid_id(course_id) else None
     if course is None:
         raise UnknownCourses(course_ids=[course_id])
-    if within_windows:
-        course.check_window()
-    if Enrollment.objects.filter(student=student, course_id=course_id).exists():
+    course.check_window(within_windows)
+    if courses_among(Enrollment, student.pk, [course_id]):
         raise AlreadyEnrolled()
-    if WaitlistEntry.objects.filter(student=student, course_id=course_id).exists():
+    if courses_among(WaitlistEntry, student.pk, [course_id]):
         return WaitlistResult(status=WAITLISTED, created=False)
     if course.has_free_seat and course.waitlist_count == 0:
         _insert([(student.pk, course_id)], {course_id: course})
@@ -511,19 +524,20 @@ def waitlist_join(*, student: Student, course_id: int, within_windows: bool = Fa
     if not course.waitlist_has_room:
         raise WaitlistFull()
     with recording_events():
-        WaitlistEntry.objects.create(student=student, course_id=course_id)
+        insert_rows(
+            WaitlistEntry, ["student", "course", "joined_at"], [(student.pk, course_id, timezone.now())]
+        )
     return WaitlistResult(status=WAITLISTED, created=True)
 
 
 @transaction.atomic
-def waitlist_leave(*, student: Student, course_id: int, within_windows: bool = False) -> None:
+def waitlist_leave(*, student: Student, course_id: int, within_windows: WindowRule = False) -> None:
     """Take `student` out of the course's line; NotWaiting if they were not in it."""
     course = _locked_course(course_id) if is_valid_id(course_id) else None
     entry = WaitlistEntry.objects.filter(student=student, course_id=course_id).first() if course else None
     if entry is None:
         raise NotWaiting()
-    if within_windows:
-        course.check_window()  # type: ignore[union-attr]
+    course.check_window(within_windows)  # type: ignore[union-attr]
     with recording_events():
         entry.delete()
 

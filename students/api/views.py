@@ -1,3 +1,6 @@
+from functools import partial
+
+from django.db import router
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
@@ -15,6 +18,7 @@ from rest_framework.reverse import reverse
 from courses.models import Course
 from school.conditional import ConditionalMixin
 from school.csv_export import CSVExportMixin
+from school.fastpath.enrollment import place_in_line
 from school.fastpath.student_courses import student_course_page, student_courses_among
 from school.idempotency import IdempotentPostMixin
 from school.ids import MAX_ID, is_valid_id
@@ -29,6 +33,7 @@ from students.access import (
     StudentRecordAccess,
     StudentWaitlistAccess,
     bound_by_windows,
+    own_student_id,
     visible_students,
 )
 from students.api.filters import StudentFilter
@@ -83,6 +88,16 @@ class OfOneStudentMixin:
         if not hasattr(self, "_student"):
             self._student = get_object_or_404(Student, pk=self.student_id())
         return self._student
+
+    def student_to_write(self):
+        """The student of the URL, for a service that locks its row and answers StudentNotFound
+        (404) itself when it is gone. A student user writing their own needs no read first:
+        authentication found their student with the token. Anyone else's is looked up (404 when
+        there is none), so that a missing student answers before a bad body does."""
+        student_id = self.student_id()
+        if own_student_id(self.request.user) != student_id:
+            return self.get_student()
+        return Student.from_db(router.db_for_write(Student), ["id"], [student_id])  # other fields deferred
 
 
 @extend_schema_view(
@@ -259,13 +274,13 @@ class StudentCourseViewSet(
         return super().retrieve(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
-        student = self.get_student()
+        student = self.student_to_write()
         body = EnrollmentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = enrollment_create(
             student=student,
             course_ids=body.validated_data["course_ids"],
-            within_windows=bound_by_windows(request.user),
+            within_windows=partial(bound_by_windows, request.user),
         )
         courses = student_courses_among(student_id=student.pk, course_ids=result.course_ids)
         if not result.created:
@@ -281,7 +296,7 @@ class StudentCourseViewSet(
         enrollment_delete(
             student=self.get_student(),
             course_id=int(self.kwargs["course_id"]),
-            within_windows=bound_by_windows(request.user),
+            within_windows=partial(bound_by_windows, request.user),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -566,15 +581,21 @@ class StudentWaitlistViewSet(
         }
 
     def create(self, request, *args, **kwargs):
-        student = self.get_student()
+        student = self.student_to_write()
         body = WaitlistJoinSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         course_id = body.validated_data["course_id"]
         result = waitlist_join(
-            student=student, course_id=course_id, within_windows=bound_by_windows(request.user)
+            student=student, course_id=course_id, within_windows=partial(bound_by_windows, request.user)
         )
         if result.status == WAITLISTED:
-            data = self.entry(student_waitlist(student_id=student.pk).get(course_id=course_id))
+            joined_at, position = place_in_line(student.pk, course_id)
+            data = {
+                "course_id": course_id,
+                "status": WAITLISTED,
+                "position": position,
+                "joined_at": joined_at,
+            }
         else:
             enrolled_at = student.enrollments.get(course_id=course_id).enrolled_at
             data = {
@@ -594,7 +615,7 @@ class StudentWaitlistViewSet(
         waitlist_leave(
             student=self.get_student(),
             course_id=int(self.kwargs["course_id"]),
-            within_windows=bound_by_windows(request.user),
+            within_windows=partial(bound_by_windows, request.user),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

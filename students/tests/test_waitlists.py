@@ -283,6 +283,20 @@ def test_a_student_outside_the_window_gets_enrollment_closed(windowed, moment):
     assert not enrolled(course) and not waiting(course)
 
 
+def test_a_student_who_may_enroll_anyone_is_not_bound_by_windows(make_user, client_for):
+    """Whether a writer is bound is asked only when a window is closed: then it is still asked."""
+    course = CourseFactory(
+        capacity=1, waitlist_capacity=5, enrollment_opens_at=OPENS, enrollment_closes_at=CLOSES
+    )
+    student = StudentFactory(user=make_user("students.add_enrollment"))
+    client = client_for(student.user)
+    with time_machine.travel(CLOSES + timedelta(days=1), tick=False):
+        url = f"/api/v1/students/{student.pk}/courses/"
+        assert client.post(url, {"course_ids": [course.pk]}, format="json").status_code == 201
+        assert client.delete(f"{url}{course.pk}/").status_code == 204
+        assert join(client, student, course).json()["status"] == "enrolled"
+
+
 def test_inside_the_window_a_student_enrolls_drops_and_waits(windowed, make_user, client_for):
     course, student, client = windowed
     with time_machine.travel(OPENS, tick=False):
