@@ -58,6 +58,28 @@ FIELDS = [
     "enrolled_at",
 ]
 IS_ACTIVE = 12  # the column of TOKEN_SQL
+DATETIMES = ("enrollment_opens_at", "enrollment_closes_at", "created_at", "updated_at", "enrolled_at")
+
+
+def course_items(cursor, rows):
+    """The JSON items of a student's courses from rows of FIELDS, with their instructors (one
+    query for all of them), as the service renders them."""
+    taught_by = {row[0]: [] for row in rows}
+    if rows:
+        placeholders = ", ".join(["%s"] * len(taught_by))
+        for course_id, username in cursor.execute(
+            INSTRUCTORS_SQL.format(placeholders=placeholders), list(taught_by)
+        ):
+            taught_by[course_id].append(username)
+    items = []
+    for row in rows:
+        item = dict(zip(FIELDS, row, strict=True))
+        for name in DATETIMES:
+            item[name] = item[name] and iso(item[name])
+        item["instructor_usernames"] = sorted(taught_by[item["id"]])
+        items.append(item)
+    return items
+
 
 _connection = None
 
@@ -96,26 +118,7 @@ def application(environ, start_response):
     if not rows and (page > 1 or cursor.execute(STUDENT_SQL, (student_id,)).fetchone() is None):
         return answer(start_response, "404 Not Found", {"code": "not_found"})
     count = rows[0][-1] if rows else 0
-    results = []
-    taught_by = {row[0]: [] for row in rows}
-    if rows:
-        placeholders = ", ".join(["%s"] * len(taught_by))
-        for course_id, username in cursor.execute(
-            INSTRUCTORS_SQL.format(placeholders=placeholders), list(taught_by)
-        ):
-            taught_by[course_id].append(username)
-    for row in rows:
-        item = dict(zip(FIELDS, row[:-1], strict=True))
-        for name in (
-            "enrollment_opens_at",
-            "enrollment_closes_at",
-            "created_at",
-            "updated_at",
-            "enrolled_at",
-        ):
-            item[name] = item[name] and iso(item[name])
-        item["instructor_usernames"] = sorted(taught_by[item["id"]])
-        results.append(item)
+    results = course_items(cursor, [row[:-1] for row in rows])
     base = f"http://{environ.get('HTTP_HOST', 'localhost')}{environ['PATH_INFO']}"
     more = page * size < count
     return answer(

@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from bench.floor import FIELDS, INSTRUCTORS_SQL, IS_ACTIVE, TOKEN_SQL, iso
+from bench.floor import IS_ACTIVE, TOKEN_SQL, course_items, iso
 
 PATH = re.compile(r"^/api/v1/students/([0-9]{1,18})/(courses|waitlist)/$")
 TOKEN = re.compile(r"^Token ([0-9a-f]{40})$")
@@ -287,26 +287,7 @@ def courses_among(cursor, student_id, course_ids):
     rows = cursor.execute(
         AMONG_SQL.format(ids=placeholders(len(course_ids))), [student_id, *course_ids]
     ).fetchall()
-    taught_by = {row[0]: [] for row in rows}
-    if rows:
-        for course_id, username in cursor.execute(
-            INSTRUCTORS_SQL.format(placeholders=placeholders(len(taught_by))), list(taught_by)
-        ):
-            taught_by[course_id].append(username)
-    answer = []
-    for row in rows:
-        item = dict(zip(FIELDS, row, strict=True))
-        for name in (
-            "enrollment_opens_at",
-            "enrollment_closes_at",
-            "created_at",
-            "updated_at",
-            "enrolled_at",
-        ):
-            item[name] = item[name] and iso(item[name])
-        item["instructor_usernames"] = sorted(taught_by[item["id"]])
-        answer.append(item)
-    return answer
+    return course_items(cursor, rows)
 
 
 def join_waitlist(cursor, student_id, username, course_id):
