@@ -6,6 +6,10 @@ from django.db import connection, transaction
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL backend"),
+    pytest.mark.skipif(
+        connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is None,
+        reason="statements are not prepared here (behind a transaction pooler)",
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 
