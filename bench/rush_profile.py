@@ -168,7 +168,14 @@ def side_ours(url):
             finally:
                 clock.add("COMMIT", time.perf_counter() - started)
 
-        connection._commit = commit  # this run's clock times the COMMITs
+        def rollback(original=connection._rollback):
+            started = time.perf_counter()
+            try:
+                return original()
+            finally:
+                clock.add("ROLLBACK", time.perf_counter() - started)
+
+        connection._commit, connection._rollback = commit, rollback  # this run's clock times them
         timed = []
         try:
             with connection.execute_wrapper(wrapper):
@@ -177,7 +184,7 @@ def side_ours(url):
                     status, _ = call(application, environ(token, path, body))
                     timed.append((status, time.perf_counter() - started))
         finally:
-            del connection._commit
+            del connection._commit, connection._rollback
         return timed
 
     run.backend_pid = lambda: connection.connection.info.backend_pid
